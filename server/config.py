@@ -1,0 +1,235 @@
+"""switchboard.json: load, validate (messages name the field), atomic save.
+
+The file is the contract shared by the headless server, the tray, the
+settings page and users' hand-edited files, so the field names below are
+stable. Unknown fields are kept on save. Keys are never stored here: a
+provider's ``api_key`` is a *reference* (``env:NAME``, ``keyring``, empty for
+keyless local servers, or a literal value for tests).
+"""
+from __future__ import annotations
+
+import copy
+import json
+import os
+import re
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+PROVIDER_TYPES = ("openai", "anthropic", "gemini")
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+# Route slots that name targets (issue 4 adds the rules that use them).
+TARGET_SLOTS = ("default", "opus", "sonnet", "haiku", "think", "long_context",
+                "image", "web_search", "fallback")
+
+
+class ConfigError(ValueError):
+    """The config file is unreadable or invalid; the message names the field."""
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    host: str = "127.0.0.1"
+    port: int = 3456
+
+
+@dataclass(frozen=True)
+class ProviderConfig:
+    id: str
+    type: str
+    base_url: str
+    api_key: str = ""
+    models: tuple[str, ...] = ()
+    name: str = ""
+    # A preset/profile name for provider quirks (see providers/presets.py);
+    # guessed from base_url when absent.
+    profile: str = ""
+    headers: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.id
+
+
+@dataclass(frozen=True)
+class RouteConfig:
+    id: str
+    name: str
+    targets: dict[str, tuple[str, ...]]  # slot -> ordered provider/model targets
+    long_context_threshold: int = 60000
+
+    @property
+    def default(self) -> tuple[str, ...]:
+        return self.targets.get("default", ())
+
+
+@dataclass(frozen=True)
+class Config:
+    server: ServerConfig = field(default_factory=ServerConfig)
+    providers: dict[str, ProviderConfig] = field(default_factory=dict)
+    routes: dict[str, RouteConfig] = field(default_factory=dict)
+    active_route: str | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def route(self) -> RouteConfig | None:
+        if self.active_route and self.active_route in self.routes:
+            return self.routes[self.active_route]
+        return None
+
+
+def parse(data: Any) -> Config:
+    """Validate a decoded switchboard.json; raise ConfigError naming the field."""
+    if not isinstance(data, dict):
+        raise ConfigError("the top level must be a JSON object")
+    server = _parse_server(data.get("server", {}))
+    providers_raw = data.get("providers", {})
+    if not isinstance(providers_raw, dict):
+        raise ConfigError("providers: must be an object of provider id -> settings")
+    providers = {pid: _parse_provider(pid, p) for pid, p in providers_raw.items()}
+    routes_raw = data.get("routes", {})
+    if not isinstance(routes_raw, dict):
+        raise ConfigError("routes: must be an object of route id -> route")
+    routes = {rid: _parse_route(rid, r, providers) for rid, r in routes_raw.items()}
+    active = data.get("active_route")
+    if active is not None and not isinstance(active, str):
+        raise ConfigError("active_route: must be a route id (a string)")
+    if active is not None and active not in routes:
+        raise ConfigError(f"active_route: no route named {active!r} in routes")
+    if active is None and routes:
+        active = next(iter(routes))
+    return Config(server=server, providers=providers, routes=routes,
+                  active_route=active, raw=copy.deepcopy(data))
+
+
+def _parse_server(raw: Any) -> ServerConfig:
+    if not isinstance(raw, dict):
+        raise ConfigError("server: must be an object")
+    host = raw.get("host", "127.0.0.1")
+    port = raw.get("port", 3456)
+    if not isinstance(host, str) or not host:
+        raise ConfigError("server.host: must be a non-empty string")
+    if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+        raise ConfigError("server.port: must be a whole number from 1 to 65535")
+    return ServerConfig(host=host, port=port)
+
+
+def _parse_provider(pid: str, raw: Any) -> ProviderConfig:
+    where = f"providers.{pid}"
+    if not _ID.match(pid):
+        raise ConfigError(f"{where}: a provider id uses letters, digits, '_', '-' or '.' (at most 64)")
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: must be an object")
+    ptype = raw.get("type")
+    if ptype not in PROVIDER_TYPES:
+        raise ConfigError(f"{where}.type: must be one of {', '.join(PROVIDER_TYPES)}")
+    base_url = raw.get("base_url")
+    if ptype == "gemini" and base_url is None:
+        base_url = "https://generativelanguage.googleapis.com"
+    if not isinstance(base_url, str) or not re.match(r"^https?://[^\s/]+", base_url):
+        raise ConfigError(f"{where}.base_url: must be an http:// or https:// URL")
+    api_key = raw.get("api_key", "")
+    if not isinstance(api_key, str):
+        raise ConfigError(f"{where}.api_key: must be a string: env:NAME, keyring, or empty")
+    if api_key.startswith("env:") and not api_key[4:]:
+        raise ConfigError(f"{where}.api_key: env: needs a variable name, as in env:OPENAI_API_KEY")
+    models = raw.get("models", [])
+    if not isinstance(models, list) or not all(isinstance(m, str) and m for m in models):
+        raise ConfigError(f"{where}.models: must be a list of model names")
+    name = raw.get("name", "")
+    if not isinstance(name, str):
+        raise ConfigError(f"{where}.name: must be a string")
+    profile = raw.get("profile", "")
+    if not isinstance(profile, str):
+        raise ConfigError(f"{where}.profile: must be a string")
+    headers = raw.get("headers", {})
+    if not isinstance(headers, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in headers.items()
+    ):
+        raise ConfigError(f"{where}.headers: must be an object of header name -> string value")
+    return ProviderConfig(
+        id=pid, type=ptype, base_url=base_url.rstrip("/"), api_key=api_key,
+        models=tuple(models), name=name, profile=profile,
+        headers=tuple(headers.items()),
+    )
+
+
+def _parse_route(rid: str, raw: Any, providers: dict[str, ProviderConfig]) -> RouteConfig:
+    where = f"routes.{rid}"
+    if not _ID.match(rid):
+        raise ConfigError(f"{where}: a route id uses letters, digits, '_', '-' or '.' (at most 64)")
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: must be an object")
+    targets: dict[str, tuple[str, ...]] = {}
+    for slot in TARGET_SLOTS:
+        if slot not in raw:
+            continue
+        value = raw[slot]
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list) or not items or not all(isinstance(t, str) for t in items):
+            raise ConfigError(f"{where}.{slot}: must be a provider/model target or a list of them")
+        for target in items:
+            provider_id, sep, model = target.partition("/")
+            if not sep or not model:
+                raise ConfigError(f"{where}.{slot}: {target!r} is not of the form provider/model")
+            if provider_id not in providers:
+                raise ConfigError(f"{where}.{slot}: no provider named {provider_id!r} in providers")
+        targets[slot] = tuple(items)
+    if "default" not in targets:
+        raise ConfigError(f"{where}.default: is required (a provider/model target)")
+    name = raw.get("name", rid)
+    if not isinstance(name, str):
+        raise ConfigError(f"{where}.name: must be a string")
+    threshold = raw.get("long_context_threshold", 60000)
+    if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 1:
+        raise ConfigError(f"{where}.long_context_threshold: must be a positive whole number")
+    return RouteConfig(id=rid, name=name, targets=targets, long_context_threshold=threshold)
+
+
+# -- files ---------------------------------------------------------------------
+
+def load(path: Path) -> Config:
+    """Load and validate; a missing file is an empty config (first run)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Config()
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{path.name} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    return parse(data)
+
+
+def save(path: Path, data: dict[str, Any]) -> Config:
+    """Validate, then write atomically (temp file + rename).
+
+    A file on disk that does not parse is kept as ``<name>.corrupt-<time>``
+    rather than overwritten silently.
+    """
+    config = parse(data)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        try:
+            json.loads(path.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            os.replace(path, path.with_name(f"{path.name}.corrupt-{int(time.time())}"))
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=2, ensure_ascii=False)
+            fh.write("\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return config

@@ -1,0 +1,174 @@
+"""The running gateway: config, keys, the shared upstream client, providers.
+
+One instance per app. The tray and the settings page change the config
+through it (``switch_route``, ``save_config``); a change takes effect on the
+next request, and streams in flight keep the provider objects they started
+with.
+"""
+from __future__ import annotations
+
+import collections
+import importlib
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import httpx
+
+from server import config as config_mod
+from server.config import Config, ConfigError, ProviderConfig
+from server.errors import AuthenticationFailed, NotFound
+from server.providers.base import Provider
+from server.providers.presets import profile_for
+from server.secrets import KeyringUnavailable, SecretStore
+from server.settings import Settings
+
+log = logging.getLogger("switchboard")
+
+_PROVIDER_CLASSES = {
+    "openai": "server.providers.openai_chat.provider:OpenAIChatProvider",
+    "anthropic": "server.providers.anthropic.provider:AnthropicProvider",
+    "gemini": "server.providers.gemini.provider:GeminiProvider",
+}
+
+
+def _provider_class(kind: str) -> type[Provider]:
+    module, _, name = _PROVIDER_CLASSES[kind].partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+@dataclass
+class ActivityEntry:
+    time: float
+    route: str
+    provider: str
+    model: str
+    status: int
+    latency_ms: float
+    input_tokens: int | None
+    output_tokens: int | None
+
+
+class Gateway:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        secrets: SecretStore | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        config: Config | None = None,
+    ) -> None:
+        self.settings = settings
+        self.secrets = secrets or SecretStore()
+        self._transport = transport
+        self._lock = threading.Lock()
+        self.config_error: str | None = None
+        if config is None:
+            try:
+                config = config_mod.load(settings.config_path)
+            except ConfigError as exc:
+                # Serve (answering with a clear error) rather than crash; the
+                # tray and settings page show this message.
+                self.config_error = str(exc)
+                log.error("config: %s", exc)
+                config = Config()
+        self._config = config
+        self._providers: dict[str, Provider] = {}
+        self._access_key: str | None = None
+        self.client: httpx.AsyncClient | None = None
+        self.activity: collections.deque[ActivityEntry] = collections.deque(maxlen=200)
+        self.listeners: list[Callable[[str], None]] = []
+
+    # -- lifecycle -------------------------------------------------------------
+    async def startup(self) -> None:
+        self.client = httpx.AsyncClient(
+            transport=self._transport,
+            timeout=httpx.Timeout(self.settings.read_timeout, connect=self.settings.connect_timeout),
+            limits=httpx.Limits(max_connections=256, max_keepalive_connections=64),
+            follow_redirects=False,
+            trust_env=True,
+        )
+
+    async def shutdown(self) -> None:
+        if self.client is not None:
+            await self.client.aclose()
+
+    # -- config ----------------------------------------------------------------
+    @property
+    def config(self) -> Config:
+        return self._config
+
+    def set_config(self, config: Config) -> None:
+        with self._lock:
+            self._config = config
+            self._providers = {}
+            self.config_error = None
+        self._notify("config")
+
+    def save_config(self, data: dict[str, Any]) -> Config:
+        config = config_mod.save(self.settings.config_path, data)
+        self.set_config(config)
+        return config
+
+    def switch_route(self, route_id: str) -> None:
+        if route_id not in self._config.routes:
+            raise NotFound(f"no route named {route_id!r}")
+        data = dict(self._config.raw)
+        data["active_route"] = route_id
+        self.save_config(data)
+
+    def _notify(self, what: str) -> None:
+        for listener in list(self.listeners):
+            try:
+                listener(what)
+            except Exception:  # a listener's bug must not break the server
+                log.exception("listener failed")
+
+    # -- auth ------------------------------------------------------------------
+    def access_key(self) -> str:
+        if self._access_key is None:
+            try:
+                self._access_key = self.secrets.access_key()
+            except KeyringUnavailable as exc:
+                raise AuthenticationFailed(
+                    "Switchboard cannot read its access key from the system keyring "
+                    f"({exc}); set SWITCHBOARD_API_KEY"
+                ) from None
+        return self._access_key
+
+    def reset_access_key(self) -> None:
+        self._access_key = None
+
+    # -- providers -------------------------------------------------------------
+    def provider(self, provider_id: str) -> Provider:
+        cached = self._providers.get(provider_id)
+        if cached is not None:
+            return cached
+        pconf = self._config.providers.get(provider_id)
+        if pconf is None:
+            raise NotFound(f"model: no provider named {provider_id!r} is configured")
+        provider = self._build(pconf)
+        self._providers[provider_id] = provider
+        return provider
+
+    def _build(self, pconf: ProviderConfig) -> Provider:
+        try:
+            key = self.secrets.resolve(pconf.api_key, pconf.id)
+        except KeyringUnavailable as exc:
+            raise AuthenticationFailed(f"{pconf.display_name}: {exc}") from None
+        if pconf.api_key and not key:
+            raise AuthenticationFailed(
+                f"{pconf.display_name}: no API key is set (open Switchboard's settings to add it)"
+            )
+        assert self.client is not None, "Gateway.startup() was not awaited"
+        cls = _provider_class(pconf.type)
+        return cls(pconf.id, pconf, self.client, key, profile_for(pconf.profile, pconf.base_url))
+
+    def record(self, entry: ActivityEntry) -> None:
+        self.activity.append(entry)
+
+
+def now() -> float:
+    return time.monotonic()

@@ -1,0 +1,1 @@
+"""The inbound Anthropic Messages contract: validation, ids, signatures, events."""

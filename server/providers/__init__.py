@@ -1,0 +1,1 @@
+"""Providers: one folder per upstream API, Anthropic Messages as the hub format."""

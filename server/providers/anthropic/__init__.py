@@ -1,0 +1,1 @@
+"""Anthropic-compatible upstreams: passthrough with model and auth rewritten."""

@@ -1,0 +1,100 @@
+"""The upstream HTTP exchange shared by all providers.
+
+Opens the request with ``stream=True`` so that nothing reaches the client
+before the upstream answered 2xx (translation.md §A.8): a connection failure
+or an error status becomes a SwitchboardError with a real HTTP status, and
+only a 2xx response is handed back for streaming. Messages name the provider
+and the failing step, never a header or a key.
+"""
+from __future__ import annotations
+
+from typing import AsyncIterator, Callable, Mapping
+
+import httpx
+
+from server.errors import ConnectionFailed, StreamInterrupted, SwitchboardError
+
+ErrorMapper = Callable[[str, int, bytes, Mapping[str, str]], SwitchboardError]
+_MAX_ERROR_BODY = 64 * 1024
+
+
+def _reason(exc: httpx.HTTPError) -> str:
+    if isinstance(exc, httpx.ConnectTimeout):
+        return "timed out connecting"
+    if isinstance(exc, httpx.TimeoutException):
+        return "timed out waiting for an answer"
+    if isinstance(exc, httpx.ConnectError):
+        text = str(exc).lower()
+        if "ssl" in text or "certificate" in text:
+            return "TLS certificate problem"
+        if "name or service" in text or "nodename" in text or "getaddrinfo" in text:
+            return "the server name could not be resolved"
+        return "connection refused"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return "the connection closed unexpectedly"
+    return type(exc).__name__
+
+
+async def open_stream(
+    client: httpx.AsyncClient,
+    provider: str,
+    url: str,
+    *,
+    headers: Mapping[str, str],
+    content: bytes,
+    map_error: ErrorMapper,
+) -> httpx.Response:
+    """POST and return the 2xx response, body not yet read."""
+    request = client.build_request("POST", url, headers=headers, content=content)
+    try:
+        response = await client.send(request, stream=True)
+    except httpx.HTTPError as exc:
+        raise ConnectionFailed(provider, _reason(exc)) from None
+    if response.status_code >= 300:
+        try:
+            body = await _read_capped(response)
+        except httpx.HTTPError:
+            body = b""
+        finally:
+            await response.aclose()
+        raise map_error(provider, response.status_code, body, response.headers)
+    return response
+
+
+async def read_body(response: httpx.Response, provider: str) -> bytes:
+    try:
+        return await response.aread()
+    except httpx.HTTPError as exc:
+        raise ConnectionFailed(provider, _reason(exc)) from None
+    finally:
+        await response.aclose()
+
+
+async def iter_bytes(response: httpx.Response, provider: str) -> AsyncIterator[bytes]:
+    """The body as it arrives; a broken connection becomes StreamInterrupted."""
+    try:
+        async for chunk in response.aiter_bytes():
+            yield chunk
+    except httpx.HTTPError as exc:
+        raise StreamInterrupted(f"{provider}: the stream broke off ({_reason(exc)})") from None
+    finally:
+        await response.aclose()
+
+
+async def _read_capped(response: httpx.Response) -> bytes:
+    parts: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        parts.append(chunk)
+        size += len(chunk)
+        if size >= _MAX_ERROR_BODY:
+            break
+    return b"".join(parts)[:_MAX_ERROR_BODY]
+
+
+def join_url(base_url: str, path: str) -> str:
+    """base_url + path, without doubling a ``/v1`` the user already typed."""
+    base = base_url.rstrip("/")
+    if path.startswith("/v1/") and base.endswith("/v1"):
+        path = path[3:]
+    return base + path

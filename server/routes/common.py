@@ -1,0 +1,56 @@
+"""Helpers shared by the API blueprints: the gateway, JSON bodies, auth."""
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+import orjson
+from quart import current_app, request
+
+from server.errors import AuthenticationFailed, InvalidRequest
+from server.gateway import Gateway
+
+
+def gateway() -> Gateway:
+    return current_app.config["GATEWAY"]
+
+
+async def json_body() -> Any:
+    data = await request.get_data(cache=False, as_text=False)
+    if not data:
+        raise InvalidRequest("The request body is empty; send a JSON object")
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidRequest(f"The request body is not valid JSON ({exc.args[0] if exc.args else 'parse error'})") from None
+
+
+def check_auth() -> None:
+    """x-api-key or Authorization: Bearer, compared in constant time."""
+    expected = gateway().access_key().encode()
+    presented = []
+    if "x-api-key" in request.headers:
+        presented.append(request.headers["x-api-key"])
+    auth = request.headers.get("authorization", "")
+    if auth[:7].lower() == "bearer ":
+        presented.append(auth[7:].strip())
+    ok = False
+    for value in presented:
+        # compare_digest on equal-length bytes is constant time; fold the
+        # result so every presented value is checked.
+        ok |= hmac.compare_digest(value.encode(), expected)
+    if not ok:
+        raise AuthenticationFailed("Invalid API key")
+
+
+def client_betas() -> tuple[str, ...]:
+    values = request.headers.getlist("anthropic-beta")
+    return tuple(b.strip() for v in values for b in v.split(",") if b.strip())
+
+
+def anthropic_version() -> str:
+    return request.headers.get("anthropic-version", "2023-06-01")
+
+
+def request_meta() -> dict[str, Any]:
+    return {"betas": client_betas(), "anthropic_version": anthropic_version()}

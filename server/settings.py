@@ -1,0 +1,54 @@
+"""Runtime settings: where files live and how the server behaves.
+
+Injected into create_app() so tests and the tray choose the folders. The
+config folder comes from ``SWITCHBOARD_HOME`` when set, else the platform's
+config dir (platformdirs, app name ``switchboard``).
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+APP_NAME = "switchboard"
+
+
+def default_home(environ: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if environ is None else environ
+    if env.get("SWITCHBOARD_HOME"):
+        return Path(env["SWITCHBOARD_HOME"]).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+
+
+def default_log_dir(home: Path, environ: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if environ is None else environ
+    if env.get("SWITCHBOARD_HOME"):
+        return home / "logs"
+    import platformdirs
+
+    return Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
+
+
+@dataclass
+class Settings:
+    home: Path
+    config_path: Path
+    log_dir: Path
+    host: str | None = None          # overrides config.server.host
+    port: int | None = None          # overrides config.server.port
+    ping_interval: float = 10.0      # seconds of upstream silence before a ping (§A.6)
+    max_body_bytes: int = 64 * 1024 * 1024
+    connect_timeout: float = 10.0
+    read_timeout: float = 600.0      # slow thinking models can be silent for minutes
+    log_to_file: bool = True
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, *, config_path: str | os.PathLike[str] | None = None,
+                 environ: Mapping[str, str] | None = None, **overrides: object) -> "Settings":
+        home = default_home(environ)
+        path = Path(config_path) if config_path else home / "switchboard.json"
+        return cls(home=home, config_path=path, log_dir=default_log_dir(home, environ), **overrides)  # type: ignore[arg-type]
