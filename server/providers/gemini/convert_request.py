@@ -36,6 +36,7 @@ from server.providers.gemini.convert_schema import convert_tools, tool_name_map
 from server.providers.gemini.stream import SIGNATURE_KIND
 from server.providers.gemini.thinking import thinking_config
 
+_SERVER_TOOL_HISTORY = frozenset({"server_tool_use", "mcp_tool_use", "container_upload"})
 # Documented placeholder for function calls Gemini did not produce itself.
 SKIP_SIGNATURE = "skip_thought_signature_validator"
 
@@ -168,6 +169,11 @@ def _media_or_text(block: dict[str, Any]) -> list[dict[str, Any]]:
     if kind in ("image", "document"):
         return [_source_part(block)]
     if kind in ("thinking", "redacted_thinking"):
+        return []
+    if kind in _SERVER_TOOL_HISTORY or str(kind).endswith("_tool_result"):
+        # History of an Anthropic server tool (web search, code execution ...)
+        # run by another provider: Gemini has no matching call to attach it
+        # to, and sending it as a functionCall would name an undeclared tool.
         return []
     if kind in ("search_result",):
         texts = [c.get("text", "") for c in block.get("content") or [] if isinstance(c, dict)]

@@ -148,20 +148,15 @@ def convert_schema(schema: dict[str, Any]) -> dict[str, Any]:
     return _convert(schema, defs, (), 0)
 
 
-def _resolve(ref: str, defs: dict[str, Any], root_seen: tuple[str, ...]) -> dict[str, Any] | None:
-    if ref in root_seen:
-        return None  # cycle: stop expanding (Gemini schemas cannot recurse)
-    target = defs.get(ref)
-    return target if isinstance(target, dict) else None
-
-
 def _convert(s: Any, defs: dict[str, Any], seen: tuple[str, ...], depth: int) -> dict[str, Any]:
     if not isinstance(s, dict) or depth > _MAX_DEPTH:
         return {}
     if isinstance(s.get("$ref"), str):
         ref = s["$ref"]
-        target = _resolve(ref, defs, seen)
-        if target is None:
+        # Seen on this path already = a recursive schema, which Gemini's
+        # Schema cannot express: stop expanding there.
+        target = defs.get(ref) if ref not in seen else None
+        if not isinstance(target, dict):
             # Cycle or unknown ref: an untyped object is the honest fallback.
             out = {"type": "object"}
             if s.get("description"):
@@ -248,13 +243,19 @@ def _convert(s: Any, defs: dict[str, Any], seen: tuple[str, ...], depth: int) ->
 
     props = s.get("properties")
     if isinstance(props, dict):
-        conv_props = {k: _convert(v, defs, seen, depth + 1) for k, v in props.items()}
+        # Merged onto what allOf members contributed, not over it.
+        conv_props = {**out.get("properties", {}),
+                      **{k: _convert(v, defs, seen, depth + 1) for k, v in props.items()}}
         if conv_props:
             out["properties"] = conv_props
             out.setdefault("type", "object")
-        req = [r for r in s.get("required") or [] if r in conv_props]
-        if req:
-            out["required"] = req
+    req = list(out.get("required", []))
+    req += [r for r in s.get("required") or [] if isinstance(r, str) and r not in req]
+    req = [r for r in req if r in out.get("properties", {})]
+    if req:
+        out["required"] = req
+    else:
+        out.pop("required", None)
     if "items" in s:
         items = s["items"]
         if isinstance(items, list):  # tuple form: Gemini has no tuples

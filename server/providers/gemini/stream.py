@@ -120,7 +120,7 @@ class GeminiStreamTranslator:
             out.extend(self.fail(exc))
             return out
         self._state = "done"
-        out.extend(self._ms.finish(stop, self.usage))
+        out.extend(self._ms.finish(stop, self.final_usage))
         return out
 
     def fail(self, error: SwitchboardError) -> list[Event]:
@@ -130,7 +130,8 @@ class GeminiStreamTranslator:
         return out
 
     @property
-    def usage(self) -> dict[str, int]:
+    def final_usage(self) -> dict[str, int]:
+        """Usage from the last usageMetadata seen (the estimate before any)."""
         if self._usage_meta is None:
             return usage(input_tokens=self._estimate)
         return convert_usage(self._usage_meta)

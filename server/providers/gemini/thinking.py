@@ -44,7 +44,7 @@ def thinking_config(request: dict[str, Any], model: str) -> dict[str, Any] | Non
     if kind == "disabled":
         if gemini_3:
             return {"thinkingLevel": "low", "includeThoughts": False}
-        low, _high, can_disable = _range(model)
+        _low, _high, can_disable = _range(model)
         # 2.5 Pro cannot disable thinking: send nothing (model default) rather
         # than a budget it rejects; thoughts are still not included.
         return {"thinkingBudget": 0} if can_disable else None

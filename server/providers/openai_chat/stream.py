@@ -70,6 +70,11 @@ class ChatStreamTranslator:
         self._calls: list[_ToolCall] = []
         self._current: _ToolCall | None = None
 
+    @property
+    def done(self) -> bool:
+        """True once the stream ended (message_stop or error): feed nothing more."""
+        return self.state == self.DONE
+
     # -- lifecycle ---------------------------------------------------------
     def start(self) -> list[Event]:
         if self.state != self.NEW:
@@ -90,7 +95,8 @@ class ChatStreamTranslator:
         if not isinstance(choices, list) or not choices:
             return out
         # n > 1 is never requested; follow choice 0 only.
-        choice = next((c for c in choices if isinstance(c, dict) and c.get("index", 0) == 0), None)
+        dicts = [c for c in choices if isinstance(c, dict)]
+        choice = next((c for c in dicts if c.get("index", 0) == 0), dicts[0] if dicts else None)
         if choice is None:
             return out
         delta = choice.get("delta") or choice.get("message") or {}

@@ -306,3 +306,17 @@ def test_title_generation_uses_structured_output_and_no_thinking():
     assert cfg["thinkingConfig"] == {"thinkingBudget": 0}
     assert cfg["responseMimeType"] == "application/json"
     assert cfg["responseJsonSchema"]["required"] == ["title"]
+
+
+def test_anthropic_server_tool_history_is_not_sent_as_calls():
+    body = conv([{"role": "user", "content": "search"},
+                 {"role": "assistant", "content": [
+                     {"type": "server_tool_use", "id": "srvtoolu_1", "name": "web_search", "input": {"query": "q"}},
+                     {"type": "web_search_tool_result", "tool_use_id": "srvtoolu_1", "content": []},
+                     {"type": "text", "text": "Found it."}]}])
+    assert body["contents"][1] == {"role": "model", "parts": [{"text": "Found it."}]}
+
+
+def test_unknown_block_type_is_a_clear_400():
+    with pytest.raises(InvalidRequest, match="hologram"):
+        conv([{"role": "user", "content": [{"type": "hologram"}]}])

@@ -95,8 +95,8 @@ def test_refs_are_inlined_and_cycles_stop():
     root = out["properties"]["root"]
     assert root["description"] == "the root"
     assert root["properties"]["name"] == {"type": "string"}
-    # one level of recursion expanded, then the cycle is cut to a plain object
-    assert root["properties"]["child"]["properties"]["child"] == {"type": "object"}
+    # the recursive reference is cut to a plain object (Gemini schemas cannot recurse)
+    assert root["properties"]["child"] == {"type": "object"}
     assert out["properties"]["color"] == {"type": "string", "enum": ["red", "blue"]}
     assert out["properties"]["both"] == {"type": "string", "enum": ["red", "blue"], "description": "d"}
 
@@ -157,3 +157,10 @@ def test_every_claude_code_tool_schema_converts_clean(path):
         if "parameters" in d:
             assert d["parameters"]["type"] == "object" and d["parameters"]["properties"]
             assert unsupported(d["parameters"]) == []
+
+
+def test_all_of_properties_merge_with_own_properties():
+    out = convert_schema({"allOf": [{"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]}],
+                          "properties": {"b": {"type": "integer"}}, "required": ["b"]})
+    assert out == {"type": "object", "properties": {"a": {"type": "string"}, "b": {"type": "integer"}},
+                   "required": ["a", "b"]}

@@ -420,16 +420,20 @@ def test_error_chunk_and_finish_reason_error_fail_the_stream():
     events = run([delta_chunk({"content": "a"}), {"error": {"code": 429, "message": "slow down"}}])
     check_invariants(events)
     assert events[-1]["error"] == {"type": "rate_limit_error", "message": "test: slow down"}
-    events = run([delta_chunk({"content": "a"}, "error")])
+    t = new()
+    events = t.start() + t.feed(delta_chunk({"content": "a"}, "error"))
+    assert t.done and events[-1]["type"] == "error"
+    assert t.finish() == []
     check_invariants(events)
-    assert events[-1]["type"] == "error"
 
 
 def test_nothing_after_the_end_and_start_is_implicit():
     t = new()
     events = t.feed(delta_chunk({"content": "a"}, "stop"))
     assert events[0]["type"] == "message_start"
+    assert not t.done  # usage may still come after the finish chunk
     events += t.finish()
+    assert t.done
     assert t.feed(delta_chunk({"content": "late"})) == []
     assert t.finish() == [] and t.fail(InvalidRequest("x")) == []
     check_invariants(events)
