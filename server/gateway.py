@@ -162,6 +162,11 @@ class Gateway:
             raise AuthenticationFailed(
                 f"{pconf.display_name}: no API key is set (open Switchboard's settings to add it)"
             )
+        return self.build_provider(pconf, key)
+
+    def build_provider(self, pconf: ProviderConfig, key: str | None) -> Provider:
+        """A provider object for ``pconf`` with ``key``, not cached: the
+        settings page tests drafts (a pasted key, an unsaved URL) with it."""
         assert self.client is not None, "Gateway.startup() was not awaited"
         cls = _provider_class(pconf.type)
         return cls(pconf.id, pconf, self.client, key, profile_for(pconf.profile, pconf.base_url))

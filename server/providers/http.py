@@ -43,8 +43,13 @@ async def open_stream(
     headers: Mapping[str, str],
     content: bytes,
     map_error: ErrorMapper,
+    secret: str | None = None,
 ) -> httpx.Response:
-    """POST and return the 2xx response, body not yet read."""
+    """POST and return the 2xx response, body not yet read.
+
+    ``secret`` (the provider key) is scrubbed from error messages: some
+    upstreams quote the key they rejected.
+    """
     request = client.build_request("POST", url, headers=headers, content=content)
     try:
         response = await client.send(request, stream=True)
@@ -57,7 +62,11 @@ async def open_stream(
             body = b""
         finally:
             await response.aclose()
-        raise map_error(provider, response.status_code, body, response.headers)
+        error = map_error(provider, response.status_code, body, response.headers)
+        if secret and secret in error.message:
+            error.message = error.message.replace(secret, "[redacted]")
+            error.args = (error.message,)
+        raise error
     return response
 
 

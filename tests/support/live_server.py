@@ -23,11 +23,11 @@ def free_port() -> int:
 
 
 class LiveServer:
-    def __init__(self, home: Path, config: dict[str, Any], *, ping_interval: float = 10.0,
-                 keyring: Any = None, environ: dict[str, str] | None = None) -> None:
+    def __init__(self, home: Path, config: dict[str, Any], *, keyring: Any = None,
+                 environ: dict[str, str] | None = None, **settings: Any) -> None:
         home.mkdir(parents=True, exist_ok=True)
         self.settings = Settings(home=home, config_path=home / "switchboard.json",
-                                 log_dir=home / "logs", ping_interval=ping_interval)
+                                 log_dir=home / "logs", **settings)
         env = {"SWITCHBOARD_API_KEY": ACCESS_KEY, **(environ or {})}
         self.secrets = SecretStore(keyring or MemoryKeyring(), environ=env)
         self.app = create_app(self.settings, secrets=self.secrets, config=parse(config))

@@ -44,7 +44,7 @@ class AnthropicProvider(Provider):
         url = http.join_url(self.settings.base_url, "/v1/messages")
         response = await http.open_stream(
             self.client, self.display_name, url,
-            headers=self.headers(call), content=orjson.dumps(body), map_error=map_error,
+            headers=self.headers(call), content=orjson.dumps(body), map_error=map_error, secret=self._api_key,
         )
         if call.stream and response.headers.get("content-type", "").startswith("text/event-stream"):
             return Reply(raw=http.iter_bytes(response, self.display_name), aclose=response.aclose)

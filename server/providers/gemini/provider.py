@@ -45,7 +45,7 @@ class GeminiProvider(Provider):
         body = convert_request(call.request, model=call.model)
         response = await http.open_stream(
             self.client, self.display_name, self.url(call.model, call.stream),
-            headers=self.headers(), content=orjson.dumps(body), map_error=map_error,
+            headers=self.headers(), content=orjson.dumps(body), map_error=map_error, secret=self._api_key,
         )
         t = GeminiStreamTranslator(model=call.requested_model, message_id=message_id(),
                                    provider=self.display_name, name_map=reverse_name_map(call.request))

@@ -46,7 +46,7 @@ class OpenAIChatProvider(Provider):
         body = convert_request(call.request, model=call.model, stream=call.stream, profile=self.profile)
         response = await http.open_stream(
             self.client, self.display_name, self.url,
-            headers=self.headers(call.stream), content=orjson.dumps(body), map_error=map_error,
+            headers=self.headers(call.stream), content=orjson.dumps(body), map_error=map_error, secret=self._api_key,
         )
         translator = self.translator(call)
         if call.stream and response.headers.get("content-type", "").startswith("text/event-stream"):

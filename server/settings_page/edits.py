@@ -1,0 +1,186 @@
+"""Pure edits of the raw config dict, from the page's JSON bodies.
+
+Every function takes the current ``raw`` dict and returns a new one; nothing
+here touches the disk or the keyring (routes.py does, after
+``config.parse`` accepted the result). Bodies come from the browser, so each
+field is checked for type and size and a bad one raises :class:`BadInput`
+with a code the page words from static/strings.js. Unknown fields already
+in the file are kept.
+"""
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any
+
+from server.config import PROVIDER_TYPES, TARGET_SLOTS
+from server.errors import InvalidRequest
+from server.providers.presets import preset
+
+ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+MAX_TEXT = 300
+MAX_KEY = 4096
+MAX_MODELS = 1000
+ROUTE_SLOTS = TARGET_SLOTS  # default, opus, sonnet, haiku, think, long_context, image, web_search, fallback
+
+
+class BadInput(InvalidRequest):
+    def __init__(self, code: str, field: str = "", **params: Any) -> None:
+        super().__init__(f"{code}: {field}" if field else code,
+                         details={"code": code, "field": field, "params": params})
+
+
+def obj(body: Any) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise BadInput("not_object")
+    return body
+
+
+def text(body: dict[str, Any], field: str, *, default: str = "", limit: int = MAX_TEXT) -> str:
+    value = body.get(field, default)
+    if value is None:
+        value = default
+    if not isinstance(value, str) or len(value) > limit:
+        raise BadInput("bad_field", field)
+    return value.strip()
+
+
+def ident(value: Any, field: str = "id") -> str:
+    if not isinstance(value, str) or not ID.match(value):
+        raise BadInput("bad_id", field)
+    return value
+
+
+def models_list(body: dict[str, Any], field: str = "models") -> list[str]:
+    value = body.get(field, [])
+    if value is None:
+        return []
+    if not isinstance(value, list) or len(value) > MAX_MODELS:
+        raise BadInput("bad_field", field)
+    out: list[str] = []
+    for m in value:
+        if not isinstance(m, str) or len(m) > 200:
+            raise BadInput("bad_field", field)
+        m = m.strip()
+        if m and m not in out:
+            out.append(m)
+    return out
+
+
+def slugify(name: str) -> str:
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", name.lower()).strip("-._")
+    return slug[:48] or "provider"
+
+
+def unique_id(existing: dict[str, Any], base: str) -> str:
+    base = slugify(base)
+    if base not in existing:
+        return base
+    n = 2
+    while f"{base}-{n}" in existing:
+        n += 1
+    return f"{base}-{n}"
+
+
+# -- providers -----------------------------------------------------------------
+
+def provider_fields(body: dict[str, Any], current: dict[str, Any] | None) -> dict[str, Any]:
+    """The provider entry a create/edit body describes (without the key)."""
+    entry = copy.deepcopy(current) if current else {}
+    preset_id = text(body, "preset", default=str(entry.get("profile", "")))
+    row = preset(preset_id) if preset_id else None
+    if preset_id and row is None and not current:
+        raise BadInput("unknown_preset", "preset")
+    kind = text(body, "type", default=str(entry.get("type") or (row or {}).get("type", "")))
+    if kind not in PROVIDER_TYPES:
+        raise BadInput("bad_field", "type")
+    base_url = text(body, "base_url", default=str(entry.get("base_url") or (row or {}).get("base_url", "")),
+                    limit=2000)
+    if not re.match(r"^https?://[^\s/]+", base_url):
+        raise BadInput("bad_url", "base_url")
+    name = text(body, "name", default=str(entry.get("name") or (row or {}).get("name", "")))
+    entry.update({"type": kind, "base_url": base_url})
+    if name:
+        entry["name"] = name
+    else:
+        entry.pop("name", None)
+    if "models" in body or not current:
+        models = models_list(body)
+        if not models and not current and row:
+            models = list(row.get("models") or [])
+        entry["models"] = models
+    # The preset id names the quirks profile; custom rows let the URL decide.
+    if row is not None and not preset_id.startswith("custom-"):
+        entry["profile"] = preset_id
+    elif "preset" in body:
+        entry.pop("profile", None)
+    return entry
+
+
+def key_field(body: dict[str, Any]) -> str:
+    value = body.get("api_key", "")
+    if value is None:
+        return ""
+    if not isinstance(value, str) or len(value) > MAX_KEY:
+        raise BadInput("bad_field", "api_key")
+    value = value.strip()
+    if any(c in value for c in "\r\n\x00"):
+        raise BadInput("bad_field", "api_key")
+    return value
+
+
+def routes_using(raw: dict[str, Any], provider_id: str) -> list[str]:
+    using = []
+    for rid, route in (raw.get("routes") or {}).items():
+        if not isinstance(route, dict):
+            continue
+        for slot in ROUTE_SLOTS:
+            value = route.get(slot)
+            items = [value] if isinstance(value, str) else (value if isinstance(value, list) else [])
+            if any(isinstance(t, str) and t.partition("/")[0] == provider_id for t in items):
+                using.append(str(route.get("name") or rid))
+                break
+    return using
+
+
+# -- routes --------------------------------------------------------------------
+
+def _target(value: Any, field: str) -> str:
+    if not isinstance(value, str) or len(value) > 300 or "/" not in value:
+        raise BadInput("bad_target", field)
+    provider_id, _, model = value.partition("/")
+    if not provider_id or not model.strip():
+        raise BadInput("bad_target", field)
+    return value.strip()
+
+
+def route_fields(body: dict[str, Any], current: dict[str, Any] | None) -> dict[str, Any]:
+    entry = copy.deepcopy(current) if current else {}
+    name = text(body, "name", default=str(entry.get("name", "")))
+    if name:
+        entry["name"] = name
+    for slot in ROUTE_SLOTS:
+        if slot not in body:
+            continue
+        value = body[slot]
+        if value in (None, "", []):
+            entry.pop(slot, None)
+            continue
+        if isinstance(value, list):
+            if len(value) > 20:
+                raise BadInput("bad_field", slot)
+            targets = [_target(v, slot) for v in value]
+            entry[slot] = targets if slot == "fallback" or len(targets) > 1 else targets[0]
+        else:
+            entry[slot] = _target(value, slot)
+    if "long_context_threshold" in body:
+        value = body["long_context_threshold"]
+        if value in (None, ""):
+            entry.pop("long_context_threshold", None)
+        elif isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10_000_000:
+            raise BadInput("bad_field", "long_context_threshold")
+        else:
+            entry["long_context_threshold"] = value
+    if not entry.get("default"):
+        raise BadInput("default_required", "default")
+    return entry
