@@ -159,6 +159,7 @@ _CONTEXT_MARKERS = (
     "input is too long",
     "exceeds the maximum number of tokens",
     "reduce the length of the messages",
+    "exceeds the available context size",  # llama.cpp llama-server (exceed_context_size_error)
 )
 
 

@@ -19,6 +19,7 @@ import httpx
 
 from server import config as config_mod
 from server.config import Config, ConfigError, ProviderConfig
+from server.dispatch import Dispatcher
 from server.errors import AuthenticationFailed, NotFound
 from server.providers.base import Provider
 from server.providers.presets import profile_for
@@ -80,6 +81,9 @@ class Gateway:
         self.client: httpx.AsyncClient | None = None
         self.activity: collections.deque[ActivityEntry] = collections.deque(maxlen=200)
         self.listeners: list[Callable[[str], None]] = []
+        self.dispatcher = Dispatcher()
+        # The latest request failure in plain words, for the tray's status line.
+        self.last_error: str | None = None
 
     # -- lifecycle -------------------------------------------------------------
     async def startup(self) -> None:
@@ -173,6 +177,18 @@ class Gateway:
 
     def record(self, entry: ActivityEntry) -> None:
         self.activity.append(entry)
+
+    def note_failure(self, error: Exception) -> None:
+        message = getattr(error, "message", None) or type(error).__name__
+        changed = message != self.last_error
+        self.last_error = message
+        if changed:
+            self._notify("status")
+
+    def note_success(self) -> None:
+        if self.last_error is not None:
+            self.last_error = None
+            self._notify("status")
 
 
 def now() -> float:

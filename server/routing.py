@@ -1,39 +1,195 @@
-"""Which provider and model answer a request.
+"""Which provider and model answer a request (issue 4).
 
-For now (issue 2): an explicit ``provider/model`` (or claude-code-router's
-``provider,model``) in the request's ``model`` selects that provider; any
-other model name goes to the active route's ``default``. Route rules (tiers,
-long context, fallback chains; issue 4) plug in at :func:`resolve` and must
-stay cheap: this runs on every request.
+Precedence (first match wins; documented in README):
+  explicit ``provider/model`` (or claude-code-router's ``provider,model``)
+  > ``long_context`` > subagent marker > ``web_search`` > ``image``
+  > ``think`` > tier (``opus`` / ``sonnet`` / ``haiku``) > ``default``.
+The chosen slot's targets come first, then the route's ``fallback`` targets.
+
+This runs on every request, so nothing here may be expensive: the
+long-context rule estimates tokens from the body's byte length (about four
+bytes per cl100k token for English, code and JSON) and tokenizes exactly
+only when the estimate falls near the threshold, and only when the active
+route has a ``long_context`` slot at all.
 """
 from __future__ import annotations
 
-from server.config import Config
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from server.config import Config, RouteConfig
 from server.errors import InvalidRequest, NotFound
 from server.providers.base import Target
 
+_SUBAGENT = re.compile(r"<CCR-SUBAGENT-MODEL>\s*([^<\s]+?)\s*</CCR-SUBAGENT-MODEL>\s*")
+_BYTES_PER_TOKEN = 4.0
+_EXACT_BAND = (0.7, 1.4)  # estimate / threshold within this band: count exactly
+
+
+@dataclass(frozen=True)
+class Decision:
+    targets: tuple[Target, ...]
+    slot: str           # which rule chose: explicit, long_context, subagent, ..., default
+
 
 def split_target(text: str) -> tuple[str, str] | None:
-    """``provider/model`` or ``provider,model`` -> (provider, model)."""
-    for sep in ("/", ","):
-        provider, found, model = text.partition(sep)
-        if found and provider and model:
-            return provider.strip(), model.strip()
+    """``provider/model`` or ``provider,model`` -> (provider, model).
+
+    The comma form wins when present: claude-code-router writes
+    ``openrouter,anthropic/claude-sonnet-4`` with a slash inside the model.
+    """
+    provider, found, model = text.partition("," if "," in text else "/")
+    if found and provider.strip() and model.strip():
+        return provider.strip(), model.strip()
     return None
 
 
-def resolve(model: str, config: Config) -> list[Target]:
-    """The ordered targets for a request asking for ``model``."""
+def _targets(items: tuple[str, ...] | list[str]) -> list[Target]:
+    out = []
+    for item in items:
+        pair = split_target(item)
+        if pair is not None:
+            out.append(Target(*pair))
+    return out
+
+
+def resolve(body: dict[str, Any], config: Config, *, body_bytes: int = 0) -> Decision:
+    """The ordered targets for a validated request.
+
+    Removes a subagent marker from ``body`` (in place) when one is found.
+    """
+    model = body["model"]
     explicit = split_target(model)
-    if explicit is not None and explicit[0] in config.providers:
-        return [Target(*explicit)]
     if explicit is not None:
-        # provider/model naming a provider we do not have: say so, rather
-        # than silently answering from another one.
-        raise NotFound(f"model: no provider named {explicit[0]!r} is configured")
+        if explicit[0] not in config.providers:
+            # provider/model naming a provider we do not have: say so rather
+            # than silently answering from another one.
+            raise NotFound(f"model: no provider named {explicit[0]!r} is configured")
+        return Decision((Target(*explicit),), "explicit")
     route = config.route
     if route is None:
-        raise InvalidRequest(
-            "No route is configured: open Switchboard's settings and add a provider"
-        )
-    return [Target(*split_target(t)) for t in route.default]  # type: ignore[misc]
+        raise InvalidRequest("No route is configured: open Switchboard's settings and add a provider")
+    slot, chosen = _choose(body, route, body_bytes)
+    fallback = [t for t in _targets(route.targets.get("fallback", ())) if t not in chosen]
+    return Decision(tuple(chosen + fallback), slot)
+
+
+def _choose(body: dict[str, Any], route: RouteConfig, body_bytes: int) -> tuple[str, list[Target]]:
+    slots = route.targets
+    if "long_context" in slots and is_long_context(body, route.long_context_threshold, body_bytes):
+        return "long_context", _targets(slots["long_context"])
+    marked = take_subagent_marker(body)
+    if marked is not None:
+        return "subagent", [marked]
+    if "web_search" in slots and has_web_search(body):
+        return "web_search", _targets(slots["web_search"])
+    if "image" in slots and last_user_turn_has_image(body):
+        return "image", _targets(slots["image"])
+    if "think" in slots and wants_thinking(body):
+        return "think", _targets(slots["think"])
+    tier = model_tier(body["model"])
+    if tier is not None and tier in slots:
+        return tier, _targets(slots[tier])
+    return "default", _targets(slots["default"])
+
+
+def model_tier(model: str) -> str | None:
+    low = model.lower()
+    for tier in ("haiku", "sonnet", "opus"):
+        if tier in low:
+            return tier
+    return None
+
+
+def wants_thinking(body: dict[str, Any]) -> bool:
+    thinking = body.get("thinking")
+    return isinstance(thinking, dict) and thinking.get("type") in ("enabled", "adaptive")
+
+
+def has_web_search(body: dict[str, Any]) -> bool:
+    for tool in body.get("tools") or ():
+        ttype = tool.get("type")
+        if isinstance(ttype, str) and ttype.startswith("web_search"):
+            return True
+    return False
+
+
+def last_user_turn_has_image(body: dict[str, Any]) -> bool:
+    for message in reversed(body["messages"]):
+        if message.get("role") != "user":
+            continue
+        content = message.get("content")
+        if not isinstance(content, list):
+            return False
+        for block in content:
+            if block.get("type") == "image":
+                return True
+            if block.get("type") == "tool_result" and isinstance(block.get("content"), list):
+                if any(b.get("type") == "image" for b in block["content"] if isinstance(b, dict)):
+                    return True
+        return False
+    return False
+
+
+def is_long_context(body: dict[str, Any], threshold: int, body_bytes: int) -> bool:
+    if body_bytes <= 0:
+        return False
+    estimate = body_bytes / _BYTES_PER_TOKEN
+    low, high = _EXACT_BAND
+    if estimate < threshold * low:
+        return False
+    if estimate > threshold * high:
+        return True
+    from server.tokens import count_request  # only near the threshold
+
+    return count_request(body) >= threshold
+
+
+def take_subagent_marker(body: dict[str, Any]) -> Target | None:
+    """Find ``<CCR-SUBAGENT-MODEL>p,m</CCR-SUBAGENT-MODEL>`` and remove it.
+
+    Looked for in every system block and in the first user message, as
+    claude-code-router does; removed before forwarding.
+    """
+    system = body.get("system")
+    if isinstance(system, str):
+        found, body["system"] = _strip_marker(system)
+        if found:
+            return found
+    elif isinstance(system, list):
+        for i, block in enumerate(system):
+            text = block.get("text", "")
+            if "<CCR-SUBAGENT-MODEL>" in text:
+                found, new_text = _strip_marker(text)
+                if found:
+                    system[i] = {**block, "text": new_text}
+                    return found
+    for message in body["messages"]:
+        if message.get("role") != "user":
+            continue
+        content = message.get("content")
+        if isinstance(content, str):
+            found, message["content"] = _strip_marker(content)
+            return found
+        if isinstance(content, list):
+            for i, block in enumerate(content):
+                if block.get("type") == "text" and "<CCR-SUBAGENT-MODEL>" in block.get("text", ""):
+                    found, new_text = _strip_marker(block["text"])
+                    if found:
+                        content[i] = {**block, "text": new_text}
+                        return found
+        return None
+    return None
+
+
+def _strip_marker(text: str) -> tuple[Target | None, str]:
+    if "<CCR-SUBAGENT-MODEL>" not in text:
+        return None, text
+    match = _SUBAGENT.search(text)
+    if match is None:
+        return None, text
+    pair = split_target(match.group(1))
+    if pair is None:
+        return None, text
+    return Target(*pair), text[:match.start()] + text[match.end():]

@@ -16,11 +16,16 @@ def gateway() -> Gateway:
 
 
 async def json_body() -> Any:
+    return (await json_body_and_size())[0]
+
+
+async def json_body_and_size() -> tuple[Any, int]:
+    """The decoded body and its size in bytes (routing estimates tokens from it)."""
     data = await request.get_data(cache=False, as_text=False)
     if not data:
         raise InvalidRequest("The request body is empty; send a JSON object")
     try:
-        return orjson.loads(data)
+        return orjson.loads(data), len(data)
     except orjson.JSONDecodeError as exc:
         raise InvalidRequest(f"The request body is not valid JSON ({exc.args[0] if exc.args else 'parse error'})") from None
 

@@ -19,8 +19,9 @@ from server import routing, tokens
 from server.errors import SwitchboardError
 from server.gateway import ActivityEntry
 from server.protocol.validate import validate_messages_request
-from server.providers.base import Call, Reply, Target
-from server.routes.common import check_auth, gateway, json_body, request_meta
+from server.dispatch import call_for
+from server.providers.base import Reply, Target
+from server.routes.common import check_auth, gateway, json_body, json_body_and_size, request_meta
 from server.streaming import StreamStats, event_body, raw_body
 
 bp = Blueprint("messages", __name__)
@@ -40,21 +41,24 @@ def _request_id() -> str:
 async def create_message() -> Response:
     gw = gateway()
     started = time.monotonic()
-    body = await json_body()
+    body, size = await json_body_and_size()
     validate_messages_request(body)
-    targets = routing.resolve(body["model"], gw.config)
-    target = targets[0]
-    stream = bool(body.get("stream"))
-    call = Call(request=body, model=target.model, stream=stream,
-                requested_model=body["model"], **request_meta())
+    decision = routing.resolve(body, gw.config, body_bytes=size)
+    meta = request_meta()
     route_name = gw.config.active_route or "-"
+
+    async def attempt(target: Target) -> Reply:
+        return await gw.provider(target.provider_id).send(call_for(body, target, meta))
+
     try:
-        reply = await gw.provider(target.provider_id).send(call)
+        reply, target = await gw.dispatcher.send(decision.targets, attempt)
     except SwitchboardError as exc:
-        _log(gw, route_name, target, exc.status, started, {})
+        gw.note_failure(exc)
+        _log(gw, route_name, decision.targets[0], exc.status, started, {})
         raise
+    gw.note_success()
     headers = {"request-id": _request_id(), "x-switchboard-target": str(target)}
-    if stream:
+    if body.get("stream"):
         return _stream_response(gw, reply, headers, route_name, target, started)
     if reply.body is not None:
         _log(gw, route_name, target, 200, started, _usage_from_bytes(reply.body))
@@ -87,7 +91,7 @@ async def count_tokens() -> Response:
     gw = gateway()
     body = await json_body()
     validate_messages_request(body, count_tokens=True)
-    routing.resolve(body["model"], gw.config)  # same errors as /v1/messages
+    routing.resolve(body, gw.config)  # same errors as /v1/messages
     # tiktoken releases the GIL while encoding; keep the event loop free.
     count = await asyncio.to_thread(tokens.count_request, body)
     return Response(orjson.dumps({"input_tokens": count}), content_type="application/json",

@@ -38,25 +38,52 @@ def chunk(delta: dict, finish: str | None = None) -> bytes:
 TEXT_FRAMES = [chunk({"role": "assistant", "content": ""}), chunk({"content": "Hel"}), chunk({"content": "lo"})]
 
 
+class Sleeps(list):
+    """An injected sleep: records the waits instead of waiting."""
+
+    async def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+def no_wait(srv) -> Sleeps:
+    from server.dispatch import Dispatcher
+
+    sleeps = Sleeps()
+    srv.gateway.dispatcher = Dispatcher(sleep=sleeps)
+    return sleeps
+
+
+ATTEMPTS = 3  # one try and two retries per target (server/dispatch.py)
+
+
 @pytest.fixture
 def server(upstream, make_server):
-    return make_server(gateway_config(upstream.url), read_timeout=1.0, ping_interval=0.25)
+    srv = make_server(gateway_config(upstream.url), read_timeout=0.5, ping_interval=0.25)
+    srv.sleeps = no_wait(srv)
+    return srv
 
 
 def test_connection_refused_is_500_naming_the_provider(make_server):
     srv = make_server(gateway_config(f"http://127.0.0.1:{free_port()}"))
+    sleeps = no_wait(srv)
     for body in (BODY, STREAM_BODY):
         r = httpx.post(srv.url + "/v1/messages", json=body, headers=HEADERS, timeout=10)
         assert r.status_code == 500
         assert r.json()["error"] == {"type": "api_error",
                                      "message": "Failed to connect to provider up (connection refused)"}
+    # First request: a try and two retries with exponential backoff; three
+    # failures in a row open the breaker, so the second request (the only
+    # target left) is tried once without waiting.
+    assert sleeps == [0.5, 1.0]
+    assert [outcome for _, outcome in srv.gateway.dispatcher.attempts] == ["500 api_error"] * 4
 
 
 def test_timeout_before_headers_is_a_retryable_status(server, upstream):
-    upstream.queue(Script(delay_before_headers=3, parts=[b"{}"]))
+    upstream.queue(*[Script(delay_before_headers=3, parts=[b"{}"])] * ATTEMPTS)
     started = time.monotonic()
     r = httpx.post(server.url + "/v1/messages", json=STREAM_BODY, headers=HEADERS, timeout=10)
-    assert time.monotonic() - started < 2.5
+    assert time.monotonic() - started < ATTEMPTS * 0.5 + 1
+    assert len(upstream.requests) == ATTEMPTS
     assert r.status_code == 500
     assert r.json()["error"]["message"] == "Failed to connect to provider up (timed out waiting for an answer)"
 
@@ -88,15 +115,16 @@ def test_garbage_stream_becomes_error_event(server, upstream):
 
 
 def test_garbage_non_stream_answer_is_500(server, upstream):
-    upstream.queue(Script(parts=[b"<html>oops</html>"]))
+    upstream.queue(*[Script(parts=[b"<html>oops</html>"])] * ATTEMPTS)
     r = httpx.post(server.url + "/v1/messages", json=BODY, headers=HEADERS, timeout=10)
     assert r.status_code == 500 and r.json()["error"]["type"] == "api_error"
 
 
 def test_429_keeps_retry_after(server, upstream):
-    upstream.queue(json_script({"error": {"message": "Rate limit reached", "type": "requests"}},
-                               status=429, headers={"retry-after": "7"}))
+    upstream.queue(*[json_script({"error": {"message": "Rate limit reached", "type": "requests"}},
+                                 status=429, headers={"retry-after": "7"})] * ATTEMPTS)
     r = httpx.post(server.url + "/v1/messages", json=STREAM_BODY, headers=HEADERS, timeout=10)
+    assert server.sleeps == [7.0, 7.0]
     assert r.status_code == 429
     assert r.headers["retry-after"] == "7"
     assert r.json() == {"type": "error", "error": {"type": "rate_limit_error",
@@ -104,7 +132,7 @@ def test_429_keeps_retry_after(server, upstream):
 
 
 def test_529_is_overloaded(server, upstream):
-    upstream.queue(json_script({"error": {"message": "Overloaded"}}, status=529))
+    upstream.queue(*[json_script({"error": {"message": "Overloaded"}}, status=529)] * ATTEMPTS)
     r = httpx.post(server.url + "/v1/messages", json=BODY, headers=HEADERS, timeout=10)
     assert r.status_code == 529 and r.json()["error"]["type"] == "overloaded_error"
 
@@ -158,8 +186,10 @@ def test_passthrough_drop_mid_stream_ends_with_error_event(upstream, make_server
 def test_passthrough_error_status_keeps_the_upstream_message(upstream, make_server):
     srv = make_server(gateway_config(upstream.url, kind="anthropic"))
     body = json.loads((UPSTREAM_FIXTURES / "anthropic" / "error-404-not-found.json").read_text())
+    # A 4xx other than 429 is the request's fault: no retry, no fallback.
     upstream.queue(json_script(body, status=404))
     r = httpx.post(srv.url + "/v1/messages", json=BODY, headers=HEADERS, timeout=10)
+    assert len(upstream.requests) == 1
     assert r.status_code == 404
     assert r.json()["error"]["type"] == "not_found_error"
     assert r.json()["error"]["message"] == "up: " + body["error"]["message"]

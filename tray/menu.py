@@ -1,0 +1,121 @@
+"""The tray menu as data: AppState -> entries. No GUI import here.
+
+``tray.icon`` renders these entries with pystray; tests read them directly.
+Each clickable entry names an ``action`` (and an ``arg``) that
+``tray.actions.Actions.run`` knows.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tray.state import AppState
+
+
+@dataclass(frozen=True)
+class Caps:
+    """What the tray backend can show (pystray's HAS_* flags)."""
+    menu: bool = True
+    radio: bool = True
+    default_action: bool = True
+    notification: bool = True
+
+
+@dataclass(frozen=True)
+class Entry:
+    kind: str                  # "status" (disabled text), "item", "separator"
+    text: str = ""
+    action: str | None = None
+    arg: str | int | None = None
+    checked: bool | None = None  # None: not a check/radio item
+    radio: bool = False
+    enabled: bool = True
+    default: bool = False      # the icon's click action, where the backend has one
+
+
+SEPARATOR = Entry("separator")
+
+# Action names (tray.actions.Actions handles each).
+SETTINGS = "open_settings"
+SWITCH = "switch_route"
+COPY_SETUP = "copy_setup"
+CONNECT = "connect_claude"
+DISCONNECT = "disconnect_claude"
+AUTOSTART = "toggle_autostart"
+LOGS = "open_logs"
+USE_PORT = "use_port"
+QUIT = "quit"
+
+
+def status_lines(state: AppState) -> list[str]:
+    """The first line says what matters most; a second one may explain."""
+    if state.crash:
+        return [f"Something went wrong inside Switchboard ({state.crash})",
+                "It keeps running; the logs folder has details"]
+    if state.port_taken:
+        return [f"Port {state.port} is used by another program"]
+    if state.server_error:
+        return [f"Not running: {state.server_error}"]
+    if state.config_error:
+        return ["The settings file has a problem", _short(state.config_error)]
+    if state.keyring_problem:
+        return ["No system keyring: keys cannot be stored or read",
+                _short(state.keyring_problem)]
+    if state.first_run:
+        return ["Not set up yet: open Settings to add a provider"]
+    if state.missing_keys:
+        return [f"No key for {', '.join(state.missing_keys)}"]
+    if state.last_error:
+        return [f"Last request failed: {_short(state.last_error)}"]
+    if state.phase == "starting":
+        return [f"Starting on {state.host}:{state.port}…"]
+    if state.phase == "stopped":
+        return ["Stopped"]
+    label = state.active_label
+    where = f"Running on {state.host}:{state.port}"
+    return [f"{where} · {label}" if label else where]
+
+
+def icon_state(state: AppState) -> str:
+    """Which icon: ``ready``, ``working`` (starting up) or ``problem``."""
+    if (state.crash or state.port_taken or state.server_error or state.config_error
+            or state.keyring_problem or state.missing_keys or state.last_error or state.first_run):
+        return "problem"
+    if state.phase != "running":
+        return "working"
+    return "ready"
+
+
+def build(state: AppState, caps: Caps = Caps()) -> list[Entry]:
+    entries = [Entry("status", text, enabled=False) for text in status_lines(state)]
+    if state.port_taken and state.free_port:
+        entries.append(Entry("item", f"Use port {state.free_port} instead", USE_PORT, state.free_port))
+    entries.append(SEPARATOR)
+    if state.routes:
+        for route in state.routes:
+            entries.append(Entry("item", route.label, SWITCH, route.id,
+                                 checked=route.id == state.active_route, radio=caps.radio))
+        entries.append(SEPARATOR)
+    entries.append(Entry("item", "Settings…", SETTINGS, default=caps.default_action))
+    running = state.phase == "running" and not state.port_taken and not state.server_error
+    claude_ok = state.access_key_ok and running
+    entries.append(Entry("item", "Copy Claude Code setup", COPY_SETUP, enabled=claude_ok))
+    if state.claude_connected:
+        entries.append(Entry("item", "Disconnect Claude Code", DISCONNECT))
+    else:
+        entries.append(Entry("item", "Connect Claude Code…", CONNECT, enabled=claude_ok))
+    entries.append(SEPARATOR)
+    entries.append(Entry("item", "Start at login", AUTOSTART, checked=bool(state.autostart),
+                         enabled=state.autostart is not None))
+    entries.append(Entry("item", "Open logs folder", LOGS))
+    entries.append(SEPARATOR)
+    entries.append(Entry("item", "Quit", QUIT))
+    return entries
+
+
+def tooltip(state: AppState) -> str:
+    return "Switchboard — " + status_lines(state)[0]
+
+
+def _short(text: str, limit: int = 90) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,124 @@
+"""AppState: everything the menu and the icon show, as plain data.
+
+``collect()`` reads it from the running gateway (config, keyring, last
+error); the menu (``tray.menu``) turns it into entries without any GUI code,
+so every state can be tested on a machine without a display.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable
+
+from server.secrets import ACCESS_KEY_ENV
+
+
+@dataclass(frozen=True)
+class RouteItem:
+    id: str
+    label: str  # "Everyday (DeepSeek)"
+
+
+@dataclass(frozen=True)
+class AppState:
+    host: str = "127.0.0.1"
+    port: int = 3456
+    phase: str = "starting"            # starting | running | stopped
+    port_taken: bool = False           # another program listens on ``port``
+    free_port: int | None = None       # the port we offer instead
+    server_error: str | None = None    # any other reason the server is not running
+    routes: tuple[RouteItem, ...] = ()
+    active_route: str | None = None
+    has_providers: bool = False
+    config_error: str | None = None
+    keyring_problem: str | None = None  # plain words, from SecretStore.problem()
+    missing_keys: tuple[str, ...] = ()  # display names of active providers without a key
+    last_error: str | None = None       # the last failed request, in plain words
+    crash: str | None = None            # an unhandled exception somewhere
+    access_key_ok: bool = True          # the local key can be read (for the Claude Code items)
+    claude_connected: bool = False
+    autostart: bool | None = None       # None: the OS state cannot be read
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def first_run(self) -> bool:
+        return not self.has_providers and self.config_error is None
+
+    @property
+    def active_label(self) -> str | None:
+        for route in self.routes:
+            if route.id == self.active_route:
+                return route.label
+        return None
+
+    def with_(self, **changes: Any) -> "AppState":
+        return replace(self, **changes)
+
+
+def route_label(config: Any, route: Any) -> str:
+    """``Everyday (DeepSeek)``: the route's name and its default provider."""
+    names: list[str] = []
+    for target in route.default:
+        provider = config.providers.get(target.partition("/")[0])
+        name = provider.display_name if provider else target.partition("/")[0]
+        if name not in names:
+            names.append(name)
+    return f"{route.name} ({', '.join(names[:2])})" if names else route.name
+
+
+def _active_providers(config: Any) -> list[Any]:
+    route = config.route
+    if route is None:
+        return []
+    seen: dict[str, Any] = {}
+    for target in route.default:
+        pid = target.partition("/")[0]
+        if pid in config.providers and pid not in seen:
+            seen[pid] = config.providers[pid]
+    return list(seen.values())
+
+
+def missing_keys(config: Any, secrets: Any) -> tuple[str, ...]:
+    """Providers of the active route whose key reference resolves to nothing."""
+    missing = []
+    for provider in _active_providers(config):
+        if not provider.api_key:
+            continue  # keyless (a local server)
+        try:
+            key = secrets.resolve(provider.api_key, provider.id)
+        except Exception:
+            continue  # the keyring problem is reported on its own
+        if not key:
+            missing.append(provider.display_name)
+    return tuple(missing)
+
+
+def collect(gateway: Any, base: AppState, *, claude_connected: Callable[[], bool] | None = None,
+            autostart: Callable[[], bool] | None = None) -> AppState:
+    """A fresh AppState from the gateway; ``base`` carries what only the tray
+    knows (phase, port conflicts, crashes)."""
+    config = gateway.config
+    secrets = gateway.secrets
+    problem = secrets.problem()
+    env = getattr(secrets, "_environ", {})
+    access_ok = problem is None or bool(env.get(ACCESS_KEY_ENV))
+    return base.with_(
+        routes=tuple(RouteItem(r.id, route_label(config, r)) for r in config.routes.values()),
+        active_route=config.active_route,
+        has_providers=bool(config.providers),
+        config_error=gateway.config_error,
+        keyring_problem=problem,
+        missing_keys=missing_keys(config, secrets) if problem is None else (),
+        last_error=getattr(gateway, "last_error", None),
+        access_key_ok=access_ok,
+        claude_connected=_safe(claude_connected, False),
+        autostart=_safe(autostart, None),
+    )
+
+
+def _safe(fn: Callable[[], Any] | None, default: Any) -> Any:
+    if fn is None:
+        return default
+    try:
+        return fn()
+    except Exception:
+        return default
