@@ -21,12 +21,12 @@ from server.protocol import signatures
 from server.protocol.events import accumulate
 from server.providers.gemini.convert_schema import tool_name
 from server.sse import SSEParser
-from tests.conftest import UPSTREAM_FIXTURES, gateway_config
+from tests.conftest import CLIENT_FIXTURES, UPSTREAM_FIXTURES, client_captures, gateway_config, needs_shared
 from tests.support.fake_upstream import (Recorded, Script, chunks_file_script, json_script,
                                          sse_file_script, sse_script)
 from tests.support.live_server import ACCESS_KEY
 
-from gemini_fixture_io import check_stream, load_chunks
+from gemini_fixture_io import NAME, check_stream, load_chunks, unsupported
 
 GEMINI = UPSTREAM_FIXTURES / "gemini"
 KEY = "upstream-secret-key-123"
@@ -653,3 +653,114 @@ def test_signature_checking_fake_rejects_a_lost_signature(serve, upstream):
         client.messages.create(messages=messages, **kw)
     assert info.value.body["error"]["type"] == "invalid_request_error"
     assert "model content differs" in info.value.body["error"]["message"]
+
+
+# -- more upstream answer shapes ---------------------------------------------------------
+def test_stream_request_answered_with_json_still_streams(serve, upstream):
+    """A proxy that ignores alt=sse answers one JSON body; the client still gets SSE."""
+    server = serve("gemini-3-flash-preview")
+    body = json.loads((GEMINI / "generate-content-parallel-calls-first-signed.json").read_text())
+    upstream.queue(json_script(body))
+    events = normalise(sse_events(stream_post(server, {
+        "model": CLIENT_MODEL, "max_tokens": 300, "messages": [{"role": "user", "content": "three topics"}],
+        "tools": [{"name": "generate_topic", "input_schema": {"type": "object", "properties": {}}}]})))
+    check_stream(events)
+    sig = body["candidates"][0]["content"]["parts"][0]["thoughtSignature"]
+    calls = [x for i in (1, 2, 3) for x in (
+        start(i, {"type": "tool_use", "id": f"toolu_{i - 1}", "name": "generate_topic", "input": {}}), stop(i))]
+    assert events == [message_start(), *signed_empty_thinking(0, sig), *calls, *end("tool_use", 83, 220)]
+
+
+def test_blocked_prompt_is_a_refusal(serve, upstream):
+    server = serve("gemini-2.5-flash")
+    upstream.queue(gemini_sse([{"promptFeedback": {"blockReason": "PROHIBITED_CONTENT"},
+                                "usageMetadata": {"promptTokenCount": 12, "totalTokenCount": 12}}]))
+    events = normalise(sse_events(stream_post(server, {"model": CLIENT_MODEL, "max_tokens": 50,
+                                                       "messages": [{"role": "user", "content": "..."}]})))
+    assert events == [message_start(), *end("refusal", 12, 0)]
+
+
+# -- every Claude Code capture, end to end, against a Gemini that checks the schema subset --
+GENERATION_FIELDS = {"maxOutputTokens", "temperature", "topP", "topK", "stopSequences", "thinkingConfig",
+                     "responseMimeType", "responseJsonSchema"}
+
+
+def gemini_request_problems(body: dict[str, Any]) -> list[str]:
+    """What generateContent would refuse in a request body (documented rules only)."""
+    found = [f"unknown field {k}" for k in body
+             if k not in {"contents", "systemInstruction", "tools", "toolConfig", "generationConfig"}]
+    if "$ref" in json.dumps(body.get("tools", [])):
+        found.append("$ref in tools")
+    for tool in body.get("tools", []):
+        for d in tool["functionDeclarations"]:
+            if not NAME.match(d["name"]):
+                found.append(f"invalid function name {d['name']!r}")
+            if set(d) - {"name", "description", "parameters"}:
+                found.append(f"{d['name']}: fields {sorted(d)}")
+            if "parameters" in d:
+                found += [f"{d['name']}: {p}" for p in unsupported(d["parameters"])]
+                if not d["parameters"].get("properties"):
+                    found.append(f"{d['name']}: properties: should be non-empty for OBJECT type")
+    found += [f"generationConfig.{k}" for k in body.get("generationConfig", {}) if k not in GENERATION_FIELDS]
+    contents = body["contents"]
+    roles = [c["role"] for c in contents]
+    if not roles or roles[0] != "user" or any(a == b for a, b in zip(roles, roles[1:])):
+        found.append(f"roles {roles}")
+    for i, c in enumerate(contents):
+        if not c["parts"]:
+            found.append(f"contents[{i}]: empty parts")
+        calls = [p for p in c["parts"] if "functionCall" in p]
+        if c["role"] == "model" and calls and "thoughtSignature" not in calls[0]:
+            found.append(f"contents[{i}]: Function call is missing a thought_signature")
+        if calls:
+            nxt = contents[i + 1]["parts"] if i + 1 < len(contents) else []
+            answered = [p["functionResponse"]["name"] for p in nxt if "functionResponse" in p]
+            if answered != [p["functionCall"]["name"] for p in calls]:
+                found.append(f"contents[{i + 1}]: function responses {answered} do not match the calls")
+        for p in c["parts"]:
+            if "functionResponse" in p and not isinstance(p["functionResponse"].get("response"), dict):
+                found.append(f"contents[{i}]: functionResponse.response is not an object")
+    return found
+
+
+def strict_gemini(rec: Recorded) -> Script:
+    problems = gemini_request_problems(rec.json)
+    if problems:
+        return gemini_error("Invalid JSON payload received.\n" + "\n".join(problems))
+    chunk = gemini_chunk([{"text": "ok"}], "STOP")
+    if rec.path.endswith(":generateContent"):
+        return json_script(chunk)
+    return gemini_sse([chunk])
+
+
+@needs_shared
+@pytest.mark.parametrize("path", [p for p in client_captures() if "count_tokens" not in p.name],
+                         ids=lambda p: p.stem)
+def test_claude_code_capture_is_accepted_by_strict_gemini(serve, upstream, path):
+    server = serve("gemini-3-pro-preview")
+    upstream.queue(Script(handler=strict_gemini))
+    body = json.loads(path.read_text())
+    resp = server.post("/v1/messages", body, headers={
+        "anthropic-beta": "claude-code-20250219,interleaved-thinking-2025-05-14"})
+    assert resp.status_code == 200, resp.text
+    sent = upstream.requests[-1].json
+    assert gemini_request_problems(sent) == []
+    declared = [d["name"] for t in sent.get("tools", []) for d in t["functionDeclarations"]]
+    custom = [t for t in body.get("tools", []) if t.get("type") in (None, "custom") and not t.get("defer_loading")]
+    assert len(declared) >= len(custom)
+    if body.get("stream"):
+        events = sse_events(resp)
+        check_stream(events)
+        assert events[-2]["delta"]["stop_reason"] == "end_turn"
+    else:
+        assert resp.json()["content"] == [{"type": "text", "text": "ok"}]
+
+
+@needs_shared
+def test_claude_code_count_tokens_capture_stays_local(serve, upstream):
+    server = serve()
+    body = json.loads((CLIENT_FIXTURES / "claude_code_count_tokens_tools.json").read_text())
+    resp = server.post("/v1/messages/count_tokens", body)
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["input_tokens"] > 100
+    assert upstream.requests == []

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
 
@@ -10,41 +9,7 @@ from server.providers.gemini.convert_request import convert_request
 from server.providers.gemini.convert_schema import (convert_schema, reverse_name_map, tool_name,
                                                     tool_name_map)
 
-from gemini_fixture_io import CLIENTS
-
-# https://ai.google.dev/api/caching#Schema, minus documentation-only fields.
-ALLOWED = {"type", "format", "description", "nullable", "enum", "maxItems", "minItems",
-           "properties", "required", "minProperties", "maxProperties", "minLength", "maxLength",
-           "pattern", "example", "anyOf", "propertyOrdering", "items", "minimum", "maximum"}
-TYPES = {"string", "number", "integer", "boolean", "array", "object"}
-NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_.:-]{0,63}$")
-
-
-def unsupported(schema, path="$"):
-    """Every problem in a converted schema, as readable paths."""
-    problems = []
-    if not isinstance(schema, dict):
-        return [f"{path}: not an object"]
-    for key, value in schema.items():
-        if key not in ALLOWED:
-            problems.append(f"{path}.{key}")
-    if "type" in schema and schema["type"] not in TYPES:
-        problems.append(f"{path}.type={schema['type']!r}")
-    if "enum" in schema and not all(isinstance(v, str) for v in schema["enum"]):
-        problems.append(f"{path}.enum non-string")
-    if schema.get("type") == "array" and "items" not in schema:
-        problems.append(f"{path}: array without items")
-    for name, sub in (schema.get("properties") or {}).items():
-        problems += unsupported(sub, f"{path}.properties.{name}")
-    if "required" in schema:
-        missing = set(schema["required"]) - set(schema.get("properties") or {})
-        if missing:
-            problems.append(f"{path}.required names missing properties {missing}")
-    if "items" in schema:
-        problems += unsupported(schema["items"], f"{path}.items")
-    for i, sub in enumerate(schema.get("anyOf") or []):
-        problems += unsupported(sub, f"{path}.anyOf[{i}]")
-    return problems
+from gemini_fixture_io import CLIENTS, NAME, unsupported
 
 
 def test_strips_and_rewrites():
