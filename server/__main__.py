@@ -18,7 +18,9 @@ __version__ = "0.1.0"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="switchboard", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="switchboard", description=__doc__,
+        epilog="switchboard import-ccr [PATH]: import a claude-code-router config")
     parser.add_argument("--config", help="path to switchboard.json (default: in SWITCHBOARD_HOME or the user config folder)")
     parser.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port to listen on (default 3456)")
@@ -38,6 +40,12 @@ async def _serve(app, host: str, port: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["import-ccr"]:
+        # switchboard import-ccr [PATH]: bring in a claude-code-router config.
+        from server.ccr_import import main as import_ccr_main
+
+        return import_ccr_main(argv[1:])
     args = parse_args(argv)
     settings = Settings.from_env(config_path=args.config)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")

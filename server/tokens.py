@@ -8,6 +8,8 @@ Claude's tokenizer is not public; cl100k is a close, documented estimate.
 """
 from __future__ import annotations
 
+import base64
+import hashlib
 import sys
 import threading
 from pathlib import Path
@@ -43,20 +45,30 @@ def assets_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "assets"
 
 
+def load_encoding() -> Any:
+    """Build cl100k_base from the shipped file; never touches the network.
+
+    The file is parsed here (the format of tiktoken.load.load_tiktoken_bpe:
+    one ``base64-token rank`` per line) rather than through tiktoken's
+    loader, which would also copy it into its download cache.
+    """
+    import tiktoken
+
+    data = (assets_dir() / "tiktoken" / "cl100k_base.tiktoken").read_bytes()
+    if hashlib.sha256(data).hexdigest() != _CL100K_SHA256:
+        raise ValueError("assets/tiktoken/cl100k_base.tiktoken is damaged (sha256 mismatch)")
+    ranks = {base64.b64decode(token): int(rank)
+             for token, rank in (line.split() for line in data.splitlines() if line)}
+    return tiktoken.Encoding(name="cl100k_base", pat_str=_CL100K_PATTERN,
+                             mergeable_ranks=ranks, special_tokens=_CL100K_SPECIAL)
+
+
 def encoding() -> Any:
     global _encoding
     if _encoding is None:
         with _lock:
             if _encoding is None:
-                import tiktoken
-                from tiktoken.load import load_tiktoken_bpe
-
-                path = assets_dir() / "tiktoken" / "cl100k_base.tiktoken"
-                ranks = load_tiktoken_bpe(str(path), expected_hash=_CL100K_SHA256)
-                _encoding = tiktoken.Encoding(
-                    name="cl100k_base", pat_str=_CL100K_PATTERN,
-                    mergeable_ranks=ranks, special_tokens=_CL100K_SPECIAL,
-                )
+                _encoding = load_encoding()
     return _encoding
 
 

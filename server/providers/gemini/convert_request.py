@@ -41,7 +41,9 @@ _SERVER_TOOL_HISTORY = frozenset({"server_tool_use", "mcp_tool_use", "container_
 SKIP_SIGNATURE = "skip_thought_signature_validator"
 
 
-def convert_request(request: dict[str, Any], *, model: str) -> dict[str, Any]:
+def convert_request(request: dict[str, Any], *, model: str,
+                    max_output_tokens: int | None = None) -> dict[str, Any]:
+    """``max_output_tokens`` (the provider profile's) overrides the model's known limit."""
     names = tool_name_map(request)
     tool_names = _tool_use_names(request)
     system_texts = _system_texts(request.get("system"))
@@ -85,7 +87,8 @@ def convert_request(request: dict[str, Any], *, model: str) -> dict[str, Any]:
         if tool_config:
             body["toolConfig"] = tool_config
 
-    generation = _generation_config(request, model, has_tools=bool(tools))
+    generation = _generation_config(request, model, has_tools=bool(tools),
+                                    max_output_tokens=max_output_tokens)
     if generation:
         body["generationConfig"] = generation
     # Dropped on purpose: cache_control (per block), context_management,
@@ -274,13 +277,34 @@ def _tool_config(choice: Any, names: dict[str, str]) -> dict[str, Any] | None:
     return {"functionCallingConfig": cfg}
 
 
-def _generation_config(request: dict[str, Any], model: str, *, has_tools: bool) -> dict[str, Any]:
+def output_limit(model: str) -> int:
+    """The most output tokens ``model`` accepts (https://ai.google.dev/gemini-api/docs/models).
+
+    Above it generateContent answers 400 ("... maxOutputTokens value of 128000
+    but the supported range is from 1 (inclusive) to 65537 (exclusive)"), and
+    Claude Code asks for 64000-128000, so the request is clamped (§F.29).
+    Unknown models get the 2.5 / 3 families' limit.
+    """
+    name = model.lower()
+    if any(old in name for old in ("gemini-1.", "gemini-2.0", "gemma")):
+        return 8192
+    if "image" in name:
+        return 32768
+    return 65536
+
+
+def _generation_config(request: dict[str, Any], model: str, *, has_tools: bool,
+                       max_output_tokens: int | None = None) -> dict[str, Any]:
     """https://ai.google.dev/api/generate-content#generationconfig"""
     cfg: dict[str, Any] = {}
     for src, dst in (("max_tokens", "maxOutputTokens"), ("temperature", "temperature"),
                      ("top_p", "topP"), ("top_k", "topK")):
         if request.get(src) is not None:
             cfg[dst] = request[src]
+    if isinstance(cfg.get("maxOutputTokens"), int):
+        limit = max_output_tokens if isinstance(max_output_tokens, int) and max_output_tokens > 0 \
+            else output_limit(model)
+        pass
     if request.get("stop_sequences"):
         # Gemini accepts at most 5 stop sequences.
         cfg["stopSequences"] = list(request["stop_sequences"])[:5]

@@ -42,7 +42,8 @@ class GeminiProvider(Provider):
         return headers
 
     async def send(self, call: Call) -> Reply:
-        body = convert_request(call.request, model=call.model)
+        body = convert_request(call.request, model=call.model,
+                               max_output_tokens=self.profile.get("max_output_tokens"))
         response = await http.open_stream(
             self.client, self.display_name, self.url(call.model, call.stream),
             headers=self.headers(), content=orjson.dumps(body), map_error=map_error, secret=self._api_key,

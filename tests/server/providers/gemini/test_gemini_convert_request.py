@@ -261,7 +261,9 @@ def test_claude_code_requests_convert(path, model):
     roles = [c["role"] for c in body["contents"]]
     assert all(a != b for a, b in zip(roles, roles[1:])), "roles must alternate"
     assert all(c["parts"] for c in body["contents"])
-    assert body.get("generationConfig", {}).get("maxOutputTokens") == req.get("max_tokens")
+    # Claude Code asks for up to 128000; Gemini 2.5 / 3 refuse more than 65536.
+    assert body.get("generationConfig", {}).get("maxOutputTokens") == (
+        min(req["max_tokens"], 65536) if "max_tokens" in req else None)
     # every system prompt text (top-level and role: system messages) is kept
     system = body.get("systemInstruction", {"parts": [{"text": ""}]})["parts"][0]["text"]
     for m in req["messages"]:
@@ -320,3 +322,19 @@ def test_anthropic_server_tool_history_is_not_sent_as_calls():
 def test_unknown_block_type_is_a_clear_400():
     with pytest.raises(InvalidRequest, match="hologram"):
         conv([{"role": "user", "content": [{"type": "hologram"}]}])
+
+
+@pytest.mark.parametrize("model,asked,sent", [
+    ("gemini-2.5-pro", 128000, 65536), ("gemini-3-pro-preview", 64000, 64000),
+    ("gemini-2.0-flash", 32000, 8192), ("gemini-2.5-flash-image", 64000, 32768),
+    ("some-future-model", 10, 10),
+])
+def test_max_output_tokens_clamped_to_the_model_limit(model, asked, sent):
+    req = {"max_tokens": asked, "messages": [{"role": "user", "content": "hi"}]}
+    assert convert_request(req, model=model)["generationConfig"]["maxOutputTokens"] == sent
+
+
+def test_profile_max_output_tokens_overrides_the_known_limit():
+    req = {"max_tokens": 64000, "messages": [{"role": "user", "content": "hi"}]}
+    assert convert_request(req, model="gemini-2.5-pro", max_output_tokens=20000)["generationConfig"] == \
+        {"maxOutputTokens": 20000}

@@ -701,7 +701,12 @@ def gemini_request_problems(body: dict[str, Any]) -> list[str]:
                 found += [f"{d['name']}: {p}" for p in unsupported(d["parameters"])]
                 if not d["parameters"].get("properties"):
                     found.append(f"{d['name']}: properties: should be non-empty for OBJECT type")
-    found += [f"generationConfig.{k}" for k in body.get("generationConfig", {}) if k not in GENERATION_FIELDS]
+    generation = body.get("generationConfig", {})
+    found += [f"generationConfig.{k}" for k in generation if k not in GENERATION_FIELDS]
+    if not 1 <= generation.get("maxOutputTokens", 1) < 65537:
+        found.append(f"Unable to submit request because it has a maxOutputTokens value of "
+                     f"{generation['maxOutputTokens']} but the supported range is from 1 (inclusive) "
+                     f"to 65537 (exclusive). Update the value and try again.")
     contents = body["contents"]
     roles = [c["role"] for c in contents]
     if not roles or roles[0] != "user" or any(a == b for a, b in zip(roles, roles[1:])):

@@ -1,0 +1,59 @@
+"""``python -m server``: the headless gateway as a real process."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import anthropic
+import httpx
+
+from tests.conftest import REPO, gateway_config
+from tests.support.fake_upstream import json_script
+from tests.support.live_server import free_port
+
+KEY = "sk-swb-process-test-key-000000000"
+
+
+def test_headless_server_serves_the_sdk_and_stops_cleanly(tmp_path, upstream):
+    home = tmp_path / "home"
+    home.mkdir()
+    port = free_port()
+    config = gateway_config(upstream.url)
+    config["providers"]["up"]["api_key"] = ""  # a keyless OpenAI-compatible server
+    (home / "switchboard.json").write_text(json.dumps(config))
+    env = {**os.environ, "SWITCHBOARD_HOME": str(home), "SWITCHBOARD_API_KEY": KEY, "PYTHONPATH": str(REPO)}
+    started = time.monotonic()
+    proc = subprocess.Popen([sys.executable, "-m", "server", "--port", str(port)], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert proc.poll() is None, proc.stdout.read()
+            assert time.monotonic() - started < 20, "server did not start"
+            time.sleep(0.05)
+        upstream.queue(json_script({"id": "c", "object": "chat.completion", "model": "m1", "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": "served"}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 4, "completion_tokens": 1, "total_tokens": 5}}))
+        client = anthropic.Anthropic(base_url=f"http://127.0.0.1:{port}", api_key=KEY, max_retries=0)
+        msg = client.messages.create(model="claude-sonnet-5", max_tokens=20,
+                                     messages=[{"role": "user", "content": "hi"}])
+        assert msg.content[0].text == "served"
+        assert "authorization" not in upstream.requests[-1].headers  # keyless: no auth header
+        # Only loopback by default.
+        assert proc.poll() is None
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=15)
+    assert proc.returncode == 0, out
+    assert f"listening on http://127.0.0.1:{port}" in out
+    log = (home / "logs" / "switchboard.log").read_text()
+    assert "provider=up model=m1 status=200" in log
+    assert KEY not in log and KEY not in out
