@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from server.network import NetworkConfigError, NetworkSettings, parse_network
+
 PROVIDER_TYPES = ("openai", "anthropic", "gemini")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 # Route slots that name targets (issue 4 adds the rules that use them).
@@ -47,6 +49,8 @@ class ProviderConfig:
     # guessed from base_url when absent.
     profile: str = ""
     headers: tuple[tuple[str, str], ...] = ()
+    # The global network section with this provider's overrides applied.
+    network: NetworkSettings = field(default_factory=NetworkSettings)
 
     @property
     def display_name(self) -> str:
@@ -72,6 +76,7 @@ class Config:
     routes: dict[str, RouteConfig] = field(default_factory=dict)
     active_route: str | None = None
     raw: dict[str, Any] = field(default_factory=dict)
+    network: NetworkSettings = field(default_factory=NetworkSettings)
 
     @property
     def route(self) -> RouteConfig | None:
@@ -85,10 +90,11 @@ def parse(data: Any) -> Config:
     if not isinstance(data, dict):
         raise ConfigError("the top level must be a JSON object")
     server = _parse_server(data.get("server", {}))
+    network = _network(data.get("network"), "network", None)
     providers_raw = data.get("providers", {})
     if not isinstance(providers_raw, dict):
         raise ConfigError("providers: must be an object of provider id -> settings")
-    providers = {pid: _parse_provider(pid, p) for pid, p in providers_raw.items()}
+    providers = {pid: _parse_provider(pid, p, network) for pid, p in providers_raw.items()}
     routes_raw = data.get("routes", {})
     if not isinstance(routes_raw, dict):
         raise ConfigError("routes: must be an object of route id -> route")
@@ -101,7 +107,14 @@ def parse(data: Any) -> Config:
     if active is None and routes:
         active = next(iter(routes))
     return Config(server=server, providers=providers, routes=routes,
-                  active_route=active, raw=copy.deepcopy(data))
+                  active_route=active, raw=copy.deepcopy(data), network=network)
+
+
+def _network(raw: Any, where: str, base: NetworkSettings | None) -> NetworkSettings:
+    try:
+        return parse_network(raw, where, base)
+    except NetworkConfigError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _parse_server(raw: Any) -> ServerConfig:
@@ -116,7 +129,7 @@ def _parse_server(raw: Any) -> ServerConfig:
     return ServerConfig(host=host, port=port)
 
 
-def _parse_provider(pid: str, raw: Any) -> ProviderConfig:
+def _parse_provider(pid: str, raw: Any, network: NetworkSettings) -> ProviderConfig:
     where = f"providers.{pid}"
     if not _ID.match(pid):
         raise ConfigError(f"{where}: a provider id uses letters, digits, '_', '-' or '.' (at most 64)")
@@ -153,6 +166,7 @@ def _parse_provider(pid: str, raw: Any) -> ProviderConfig:
         id=pid, type=ptype, base_url=base_url.rstrip("/"), api_key=api_key,
         models=tuple(models), name=name, profile=profile,
         headers=tuple(headers.items()),
+        network=_network(raw.get("network"), f"{where}.network", network),
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import collections
 import importlib
 import logging
+import os
 import threading
 import time
 from dataclasses import dataclass
@@ -18,9 +19,10 @@ from typing import Any, Callable
 import httpx
 
 from server import config as config_mod
+from server import network
 from server.config import Config, ConfigError, ProviderConfig
 from server.dispatch import Dispatcher
-from server.errors import AuthenticationFailed, NotFound
+from server.errors import ApiError, AuthenticationFailed, NotFound
 from server.providers.base import Provider
 from server.providers.presets import profile_for
 from server.secrets import KeyringUnavailable, SecretStore
@@ -78,7 +80,8 @@ class Gateway:
         self._config = config
         self._providers: dict[str, Provider] = {}
         self._access_key: str | None = None
-        self.client: httpx.AsyncClient | None = None
+        self._clients: dict[tuple[Any, ...], httpx.AsyncClient] = {}
+        self._started = False
         self.activity: collections.deque[ActivityEntry] = collections.deque(maxlen=200)
         self.listeners: list[Callable[[str], None]] = []
         self.dispatcher = Dispatcher()
@@ -87,17 +90,48 @@ class Gateway:
 
     # -- lifecycle -------------------------------------------------------------
     async def startup(self) -> None:
-        self.client = httpx.AsyncClient(
-            transport=self._transport,
-            timeout=httpx.Timeout(self.settings.read_timeout, connect=self.settings.connect_timeout),
-            limits=httpx.Limits(max_connections=256, max_keepalive_connections=64),
-            follow_redirects=False,
-            trust_env=True,
-        )
+        self._started = True
 
     async def shutdown(self) -> None:
-        if self.client is not None:
-            await self.client.aclose()
+        clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            await client.aclose()
+
+    def client_for(self, pconf: ProviderConfig) -> httpx.AsyncClient:
+        """A pooled client per distinct network path (proxy, CA, timeouts).
+
+        Proxies and trust are decided here once per provider (server/network.py),
+        not by httpx from the environment on every request.
+        """
+        net = pconf.network
+        proxy = network.proxy_for(pconf.base_url, net, os.environ)
+        if proxy:
+            proxy = network.with_credentials(proxy, self._proxy_password)
+        key = (proxy, net.ca_file, net.connect, net.first_byte, net.idle)
+        client = self._clients.get(key)
+        if client is None:
+            client = httpx.AsyncClient(
+                transport=self._transport,
+                proxy=None if self._transport is not None else proxy,
+                verify=network.ssl_context(net.ca_file),
+                # The per-read timeout is a backstop: first byte and idle
+                # silence are enforced by the providers (providers/http.py).
+                timeout=httpx.Timeout(max(net.first_byte, net.idle, 600.0), connect=net.connect),
+                limits=httpx.Limits(max_connections=256, max_keepalive_connections=64),
+                follow_redirects=False,
+                trust_env=False,
+            )
+            self._clients[key] = client
+        return client
+
+    def _proxy_password(self, entry: str) -> str | None:
+        try:
+            return self.secrets.get(entry)
+        except KeyringUnavailable:
+            return None
+
+    def proxy_description(self, pconf: ProviderConfig) -> str:
+        return network.describe_path(network.proxy_for(pconf.base_url, pconf.network, os.environ))
 
     # -- config ----------------------------------------------------------------
     @property
@@ -171,9 +205,12 @@ class Gateway:
     def build_provider(self, pconf: ProviderConfig, key: str | None) -> Provider:
         """A provider object for ``pconf`` with ``key``, not cached: the
         settings page tests drafts (a pasted key, an unsaved URL) with it."""
-        assert self.client is not None, "Gateway.startup() was not awaited"
+        try:
+            client = self.client_for(pconf)
+        except network.NetworkConfigError as exc:
+            raise ApiError(f"{pconf.display_name}: {exc}") from None
         cls = _provider_class(pconf.type)
-        return cls(pconf.id, pconf, self.client, key, profile_for(pconf.profile, pconf.base_url))
+        return cls(pconf.id, pconf, client, key, profile_for(pconf.profile, pconf.base_url))
 
     def record(self, entry: ActivityEntry) -> None:
         self.activity.append(entry)

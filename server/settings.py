@@ -41,8 +41,6 @@ class Settings:
     port: int | None = None          # overrides config.server.port
     ping_interval: float = 10.0      # seconds of upstream silence before a ping (§A.6)
     max_body_bytes: int = 64 * 1024 * 1024
-    connect_timeout: float = 10.0
-    read_timeout: float = 600.0      # slow thinking models can be silent for minutes
     log_to_file: bool = True
     extra: dict[str, object] = field(default_factory=dict)
 

@@ -145,7 +145,7 @@ def write_config(home: Path, mock_port: int) -> Path:
 
 
 class Gateway:
-    def __init__(self, python: str, home: Path, config: Path, pin: bool) -> None:
+    def __init__(self, python: str, home: Path, config: Path, pin: bool, server_dir: Path = REPO) -> None:
         self.port = free_port()
         self.log_path = home / f"gateway-{self.port}.log"
         env = {**os.environ, "SWITCHBOARD_HOME": str(home), "SWITCHBOARD_API_KEY": ACCESS_KEY,
@@ -156,7 +156,7 @@ class Gateway:
         self.started = time.perf_counter()
         self.proc = subprocess.Popen(
             pin_prefix(0, pin) + [python, "-m", "server", "--config", str(config), "--port", str(self.port)],
-            cwd=REPO, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+            cwd=server_dir, env=env, stdout=self._log, stderr=subprocess.STDOUT)
         self.pid = self.proc.pid  # taskset execs the interpreter: same pid
 
     async def wait_ready(self, raw: bytes, timeout: float = 20.0) -> float:
@@ -297,7 +297,7 @@ async def run_scenario(sc: Scenario, args: argparse.Namespace, gw: Gateway, mock
 async def run_startup(args: argparse.Namespace, home: Path, config: Path, mock: Mock) -> dict[str, Any]:
     times, rss = [], []
     for _ in range(1 if args.smoke else args.startup_runs):
-        gw = Gateway(args.python, home, config, args.pin)
+        gw = Gateway(args.python, home, config, args.pin, args.server_dir)
         try:
             _, raw = raw_request("passthrough", request_body(SCENARIOS[0], None), "bench", mock.port, gw.port)
             times.append(await gw.wait_ready(raw))
@@ -462,7 +462,7 @@ def table(res: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
-def machine_info(pin: bool) -> dict[str, Any]:
+def machine_info(pin: bool, server_dir: Path) -> dict[str, Any]:
     model = ""
     try:
         for line in open("/proc/cpuinfo"):
@@ -474,21 +474,23 @@ def machine_info(pin: bool) -> dict[str, Any]:
     commit = ""
     dirty = None
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=server_dir, capture_output=True,
                                 text=True, timeout=5).stdout.strip()
-        dirty = bool(subprocess.run(["git", "status", "--porcelain", "--", "server"], cwd=REPO,
+        dirty = bool(subprocess.run(["git", "status", "--porcelain", "--", "server"], cwd=server_dir,
                                     capture_output=True, text=True, timeout=5).stdout.strip())
     except (OSError, subprocess.SubprocessError):
         pass
+    if not commit:
+        commit = (server_dir / "COMMIT").read_text().strip() if (server_dir / "COMMIT").exists() else "unknown"
     return {"cpu": model, "cpus": os.cpu_count(), "python": platform.python_version(),
             "platform": platform.platform(), "commit": commit, "server_tree_dirty": dirty,
-            "pinned": pin, "loadavg_start": os.getloadavg()}
+            "server_dir": str(server_dir), "pinned": pin, "loadavg_start": os.getloadavg()}
 
 
 async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     wanted = args.scenarios
     res: dict[str, Any] = {"when": dt.datetime.now().isoformat(timespec="seconds"), "smoke": args.smoke,
-                           "machine": machine_info(args.pin), "scenarios": {}, "skipped": []}
+                           "machine": machine_info(args.pin, args.server_dir), "scenarios": {}, "skipped": []}
     fixture = None
     if any(s.fixture and s.name in wanted for s in SCENARIOS):
         if FIXTURE.exists():
@@ -505,7 +507,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         if "startup" in wanted:
             print("== startup", file=sys.stderr, flush=True)
             res["startup"] = await run_startup(args, home, config, mock)
-        gw = Gateway(args.python, home, config, args.pin)
+        gw = Gateway(args.python, home, config, args.pin, args.server_dir)
         _, probe = raw_request("passthrough", request_body(SCENARIOS[0], None), "bench", mock.port, gw.port)
         await gw.wait_ready(probe)
         await asyncio.sleep(0.5)
@@ -545,6 +547,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--rounds", type=int, default=3, help="interleaved rounds per scenario")
     p.add_argument("--startup-runs", type=int, default=5)
     p.add_argument("--python", default=sys.executable, help="interpreter for the gateway")
+    p.add_argument("--server-dir", type=Path, default=REPO,
+                   help="the checkout whose server/ runs as the gateway (default: this repo)")
     p.add_argument("--no-pin", dest="pin", action="store_false", help="do not use taskset")
     p.add_argument("--json-out", help="where to write the JSON (default build/bench-results/bench-<time>.json)")
     p.add_argument("--keep-home", action="store_true", help="keep the temp SWITCHBOARD_HOME (gateway logs)")
@@ -568,7 +572,7 @@ def main(argv: list[str] | None = None) -> int:
     out.write_bytes(orjson.dumps(res, option=orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY))
     m = res["machine"]
     print(f"Switchboard benchmark{' (smoke)' if args.smoke else ''} - {m['cpu']} x{m['cpus']}, Python {m['python']}, "
-          f"commit {m['commit']}{' + local changes' if m['server_tree_dirty'] else ''}, "
+          f"server {m['server_dir']} commit {m['commit']}{' + local changes' if m['server_tree_dirty'] else ''}, "
           f"{'gateway pinned to CPU 0' if m['pinned'] else 'not pinned'}, load avg {m['loadavg_start'][0]:.2f}")
     print(table(res))
     if res["skipped"]:

@@ -8,6 +8,7 @@ and the failing step, never a header or a key.
 """
 from __future__ import annotations
 
+import asyncio
 from typing import AsyncIterator, Callable, Mapping
 
 import httpx
@@ -18,7 +19,15 @@ ErrorMapper = Callable[[str, int, bytes, Mapping[str, str]], SwitchboardError]
 _MAX_ERROR_BODY = 64 * 1024
 
 
+_PROXY_AUTH = "the proxy refused the connection; check its user name and password"
+
+
 def _reason(exc: httpx.HTTPError) -> str:
+    if isinstance(exc, httpx.ProxyError):
+        text = str(exc).lower()
+        if "407" in text or "auth" in text or "password" in text:
+            return _PROXY_AUTH
+        return "the proxy could not be used"
     if isinstance(exc, httpx.ConnectTimeout):
         return "timed out connecting"
     if isinstance(exc, httpx.TimeoutException):
@@ -44,6 +53,7 @@ async def open_stream(
     content: bytes,
     map_error: ErrorMapper,
     secret: str | None = None,
+    first_byte: float | None = None,
 ) -> httpx.Response:
     """POST and return the 2xx response, body not yet read.
 
@@ -52,9 +62,15 @@ async def open_stream(
     """
     request = client.build_request("POST", url, headers=headers, content=content)
     try:
-        response = await client.send(request, stream=True)
+        async with asyncio.timeout(first_byte):
+            response = await client.send(request, stream=True)
+    except TimeoutError:
+        raise ConnectionFailed(provider, f"no answer within {first_byte:g} s") from None
     except httpx.HTTPError as exc:
         raise ConnectionFailed(provider, _reason(exc)) from None
+    if response.status_code == 407:  # a plain-HTTP proxy answered for the upstream
+        await response.aclose()
+        raise ConnectionFailed(provider, _PROXY_AUTH)
     if response.status_code >= 300:
         try:
             body = await _read_capped(response)
@@ -79,11 +95,24 @@ async def read_body(response: httpx.Response, provider: str) -> bytes:
         await response.aclose()
 
 
-async def iter_bytes(response: httpx.Response, provider: str) -> AsyncIterator[bytes]:
-    """The body as it arrives; a broken connection becomes StreamInterrupted."""
+async def iter_bytes(response: httpx.Response, provider: str,
+                     idle: float | None = None) -> AsyncIterator[bytes]:
+    """The body as it arrives; a broken connection or ``idle`` seconds of
+    silence become StreamInterrupted (an ``event: error`` for the client).
+
+    ``asyncio.timeout`` only schedules a timer per read: no task per chunk.
+    """
+    chunks = response.aiter_bytes().__aiter__()
     try:
-        async for chunk in response.aiter_bytes():
+        while True:
+            try:
+                async with asyncio.timeout(idle):
+                    chunk = await chunks.__anext__()
+            except StopAsyncIteration:
+                return
             yield chunk
+    except TimeoutError:
+        raise StreamInterrupted(f"{provider}: no data for {idle:g} s; the stream was stopped") from None
     except httpx.HTTPError as exc:
         raise StreamInterrupted(f"{provider}: the stream broke off ({_reason(exc)})") from None
     finally:

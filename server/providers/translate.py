@@ -34,7 +34,7 @@ PayloadHandler = Callable[[str | None, dict[str, Any]], list[Event]]
 
 
 async def pump(response: httpx.Response, t: Translator, provider: str,
-               on_payload: PayloadHandler) -> AsyncIterator[list[Event]]:
+               on_payload: PayloadHandler, idle: float | None = None) -> AsyncIterator[list[Event]]:
     parser = SSEParser()
 
     def decode(frames: list[Any]) -> list[Event]:
@@ -56,7 +56,7 @@ async def pump(response: httpx.Response, t: Translator, provider: str,
 
     yield t.start()
     try:
-        async for chunk in http.iter_bytes(response, provider):
+        async for chunk in http.iter_bytes(response, provider, idle):
             batch = decode(parser.feed(chunk))
             if batch:
                 yield batch

@@ -24,7 +24,7 @@ from server import config as config_mod
 from server.config import ConfigError, ProviderConfig
 from server.errors import NotFound, SwitchboardError
 from server.gateway import Gateway
-from server.providers.presets import PRESETS, preset
+from server.providers.presets import PRESETS, preset, profile_for
 from server.routes.common import gateway, json_body
 from server.secrets import ACCESS_KEY_ENTRY, KeyringUnavailable, mask
 from server.settings_page import activity, auth, claude_code, edits, probe
@@ -386,10 +386,13 @@ async def list_models() -> Response:
     gw = gateway()
     body = await _body()
     pconf, key, _ = _draft(gw, body)
-    from server.providers.presets import profile_for
+    try:
+        client = gw.client_for(pconf)  # the provider's own proxy, CA and timeouts
+    except Exception as exc:  # a bad proxy / CA setting: say so, in words
+        return _json({"ok": False, **probe.describe_error(SwitchboardError(f"{pconf.display_name}: {exc}"),
+                                                          pconf, "", key)})
+    return _json(await probe.fetch_models(client, pconf, key, profile_for(pconf.profile, pconf.base_url)))
 
-    assert gw.client is not None
-    return _json(await probe.fetch_models(gw.client, pconf, key, profile_for(pconf.profile, pconf.base_url)))
 
 
 # -- routes ---------------------------------------------------------------------------

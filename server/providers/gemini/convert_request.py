@@ -304,7 +304,7 @@ def _generation_config(request: dict[str, Any], model: str, *, has_tools: bool,
     if isinstance(cfg.get("maxOutputTokens"), int):
         limit = max_output_tokens if isinstance(max_output_tokens, int) and max_output_tokens > 0 \
             else output_limit(model)
-        pass
+        cfg["maxOutputTokens"] = min(cfg["maxOutputTokens"], limit)
     if request.get("stop_sequences"):
         # Gemini accepts at most 5 stop sequences.
         cfg["stopSequences"] = list(request["stop_sequences"])[:5]

@@ -47,6 +47,9 @@ class GeminiProvider(Provider):
         response = await http.open_stream(
             self.client, self.display_name, self.url(call.model, call.stream),
             headers=self.headers(), content=orjson.dumps(body), map_error=map_error, secret=self._api_key,
+            # Non-stream answers come whole, after the model finished: only
+            # the client's read timeout bounds them.
+            first_byte=self.settings.network.first_byte if call.stream else None,
         )
         t = GeminiStreamTranslator(model=call.requested_model, message_id=message_id(),
                                    provider=self.display_name, name_map=reverse_name_map(call.request))
@@ -63,4 +66,4 @@ class GeminiProvider(Provider):
             # The translator itself turns an {"error": ...} chunk into an error event.
             return t.feed(payload)
 
-        return pump(response, t, self.display_name, on_payload)
+        return pump(response, t, self.display_name, on_payload, self.settings.network.idle)

@@ -47,6 +47,9 @@ class OpenAIChatProvider(Provider):
         response = await http.open_stream(
             self.client, self.display_name, self.url,
             headers=self.headers(call.stream), content=orjson.dumps(body), map_error=map_error, secret=self._api_key,
+            # Non-stream answers come whole, after the model finished: only
+            # the client's read timeout bounds them.
+            first_byte=self.settings.network.first_byte if call.stream else None,
         )
         translator = self.translator(call)
         if call.stream and response.headers.get("content-type", "").startswith("text/event-stream"):
@@ -66,4 +69,4 @@ class OpenAIChatProvider(Provider):
                 return t.fail(chunk_error(self.display_name, payload))
             return t.feed(payload)
 
-        return pump(response, t, self.display_name, on_payload)
+        return pump(response, t, self.display_name, on_payload, self.settings.network.idle)

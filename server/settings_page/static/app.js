@@ -230,7 +230,7 @@
     const chosen = new Set(initialChecked);
     let all = Array.from(new Set([...initialChecked, ...initialAll]));
     const listEl = h("div", { class: "model-list" });
-    const status = h("p", { class: "hint", role: "status", "aria-live": "polite" });
+    const status = h("p", { class: "hint model-status", role: "status", "aria-live": "polite" });
     function draw() {
       listEl.replaceChildren(...all.map((m) => {
         const id = nextId("model");
@@ -621,7 +621,7 @@
   }
   function renderSetup() {
     if (setup.step === 4) return setupDone();
-    const parts = [h("h1", { text: t("setup.title") }), h("p", { class: "hint", text: t("setup.intro") }), stepsBar()];
+    const parts = [h("h1", { text: t("setup.title") }), h("p", { class: "lead", text: t("setup.intro") }), stepsBar()];
     const card = h("section", { class: "card", "aria-labelledby": "setup-step-title" });
     parts.push(card);
     main().replaceChildren(...parts);
@@ -648,7 +648,8 @@
   function setupKey(card) {
     const pr = presetById(setup.preset);
     const custom = pr.id.startsWith("custom-");
-    const title = h("h2", { id: "setup-step-title", text: pr.keyless ? pr.name : t("field.apiKeyFor", { name: pr.name }) });
+    const title = h("h2", { id: "setup-step-title",
+      text: custom ? t("setup.customTitle") : pr.keyless ? pr.name : t("field.apiKeyFor", { name: pr.name }) });
     const keyIn = h("input", { type: "password", id: "setup-key", autocomplete: "off", spellcheck: "false" });
     const urlIn = h("input", { type: "url", id: "setup-url", value: pr.base_url, spellcheck: "false" });
     const modelSel = pr.models.length
@@ -705,7 +706,9 @@
     card.append(form);
   }
   async function setupConnect(card) {
+    card.append(h("p", { class: "loading", text: t("common.loading") }));
     const info = await api("GET", "claude-code");
+    card.replaceChildren();
     const finish = h("button", { type: "button", class: "primary", id: "setup-finish", text: t("setup.finish"),
       onclick: () => { setup.step = 4; renderSetup(); focusMain(); } });
     card.append(h("h2", { id: "setup-step-title", text: t("setup.step3") }));

@@ -203,6 +203,7 @@ window.SWITCHBOARD_STRINGS = {
     "setup.step2": "Paste your key",
     "setup.step3": "Connect Claude Code",
     "setup.choose": "Which AI service do you want to use?",
+    "setup.customTitle": "Your server's address and key",
     "setup.keyless": "{name} runs on this computer and needs no key. Make sure it is running.",
     "setup.keyHelp": "Don't have a key yet?",
     "setup.testContinue": "Test and continue",

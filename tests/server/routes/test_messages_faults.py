@@ -58,7 +58,9 @@ ATTEMPTS = 3  # one try and two retries per target (server/dispatch.py)
 
 @pytest.fixture
 def server(upstream, make_server):
-    srv = make_server(gateway_config(upstream.url), read_timeout=0.5, ping_interval=0.25)
+    config = gateway_config(upstream.url)
+    config["network"] = {"timeouts": {"first_byte": 0.5, "idle": 0.5}}
+    srv = make_server(config, ping_interval=0.25)
     srv.sleeps = no_wait(srv)
     return srv
 
@@ -85,7 +87,7 @@ def test_timeout_before_headers_is_a_retryable_status(server, upstream):
     assert time.monotonic() - started < ATTEMPTS * 0.5 + 1
     assert len(upstream.requests) == ATTEMPTS
     assert r.status_code == 500
-    assert r.json()["error"]["message"] == "Failed to connect to provider up (timed out waiting for an answer)"
+    assert r.json()["error"]["message"] == "Failed to connect to provider up (no answer within 0.5 s)"
 
 
 def test_drop_mid_stream_closes_the_block_then_error_event(server, upstream):
@@ -145,7 +147,8 @@ def test_upstream_context_length_error_says_prompt_is_too_long(server, upstream)
     assert r.json()["error"]["message"].startswith("prompt is too long")
 
 
-def test_pings_while_upstream_is_silent(server, upstream):
+def test_pings_while_upstream_is_silent(upstream, make_server):
+    server = make_server(gateway_config(upstream.url), ping_interval=0.25)
     frames = TEXT_FRAMES + [chunk({}, "stop")]
     upstream.queue(sse_script(frames, delay_between_parts=0.7))
     r = httpx.post(server.url + "/v1/messages", json=STREAM_BODY, headers=HEADERS, timeout=10)

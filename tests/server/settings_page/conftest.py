@@ -102,9 +102,11 @@ def claude_code(monkeypatch: pytest.MonkeyPatch) -> FakeClaudeCode:
     return fake
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def no_claude_code(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "tray.claude_code", None)  # import raises ImportError
+    """Never touch the real ~/.claude: without the ``claude_code`` fixture the
+    tray module is absent (importing it raises ImportError)."""
+    monkeypatch.setitem(sys.modules, "tray.claude_code", None)
 
 
 def openai_provider(url: str, **extra: Any) -> dict[str, Any]:

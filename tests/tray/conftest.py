@@ -1,0 +1,117 @@
+"""Helpers for the tray tests: temp homes, `python -m tray` subprocesses."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.support.live_server import ACCESS_KEY, free_port
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+class TrayProcess:
+    def __init__(self, home: Path, *args: str, env: dict[str, str] | None = None) -> None:
+        self.home = home
+        home.mkdir(parents=True, exist_ok=True)
+        tag = time.monotonic_ns()
+        self.urls = home / f"opened-urls-{tag}.txt"
+        browser = home / f"browser-{tag}.sh"
+        # webbrowser honours $BROWSER: the "browser" records what it was asked to open.
+        browser.write_text(f'#!/bin/sh\nprintf "%s\\n" "$1" >> "{self.urls}"\n')
+        browser.chmod(0o755)
+        full_env = {**os.environ, "SWITCHBOARD_HOME": str(home), "SWITCHBOARD_API_KEY": ACCESS_KEY,
+                    "BROWSER": str(browser), "PYTHONPATH": str(REPO), **(env or {})}
+        self.stderr_path = home / f"stderr-{tag}.txt"
+        self._stderr = open(self.stderr_path, "wb")
+        self.proc = subprocess.Popen([sys.executable, "-m", "tray", *args], cwd=REPO, env=full_env,
+                                     stdout=subprocess.DEVNULL, stderr=self._stderr)
+
+    @property
+    def stderr(self) -> str:
+        return self.stderr_path.read_text(errors="replace")
+
+    def opened(self) -> list[str]:
+        return self.urls.read_text().split() if self.urls.exists() else []
+
+    def wait_opened(self, n: int = 1, timeout: float = 15) -> list[str]:
+        deadline = time.monotonic() + timeout
+        while len(self.opened()) < n and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return self.opened()
+
+    def wait_exit(self, timeout: float = 20) -> int:
+        try:
+            return self.proc.wait(timeout)
+        finally:
+            self._stderr.close()
+
+    def terminate(self, sig: int = signal.SIGTERM, timeout: float = 20) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        return self.wait_exit(timeout)
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(5)
+        self._stderr.close()
+
+
+def write_config(home: Path, config: dict[str, Any], port: int) -> Path:
+    home.mkdir(parents=True, exist_ok=True)
+    data = {**config, "server": {"port": port}}
+    path = home / "switchboard.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def wait_health(port: int, timeout: float = 20, proc: TrayProcess | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.proc.poll() is not None:
+            raise AssertionError(f"tray exited early ({proc.proc.returncode}):\n{proc.stderr}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1, trust_env=False).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"nothing answered /health on port {port}" + (f":\n{proc.stderr}" if proc else ""))
+
+
+def port_is_free(port: int) -> bool:
+    import socket
+
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+@pytest.fixture
+def tray_procs():
+    procs: list[TrayProcess] = []
+
+    def start(home: Path, *args: str, **kw: Any) -> TrayProcess:
+        p = TrayProcess(home, *args, **kw)
+        procs.append(p)
+        return p
+
+    yield start
+    for p in procs:
+        p.kill()
+
+
+__all__ = ["TrayProcess", "write_config", "wait_health", "port_is_free", "free_port", "ACCESS_KEY"]

@@ -1,0 +1,1 @@
+"""Switchboard's tray app: the server in a thread, a menu in the system tray."""

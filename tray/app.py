@@ -1,0 +1,219 @@
+"""TrayApp: the server thread, the app state, the actions, the icon — wired.
+
+Threads: the GUI loop owns the main thread (pystray needs it on macOS);
+Hypercorn runs in a ``ServerThread``; a small refresher thread rebuilds the
+state when the gateway reports a change (so keyring calls never block the
+server's event loop).
+"""
+from __future__ import annotations
+
+import errno
+import logging
+import threading
+from pathlib import Path
+from typing import Any, Callable
+
+from server.app import create_app
+from server.runner import ServerThread
+from server.secrets import SecretStore
+from server.settings import Settings
+from tray import claude_code, control, desktop, menu
+from tray.actions import Actions, Deps
+from tray.autostart import Autostart
+from tray.settings_link import issue_token
+from tray.single_instance import InstanceLock, next_free_port, port_free
+from tray.state import AppState, collect
+
+log = logging.getLogger("switchboard.tray")
+FIRST_RUN_MARKER = ".first-run-settings-shown"
+_ADDR_IN_USE = {errno.EADDRINUSE, 48, 98, 10048}
+
+
+class ClaudeCode:
+    """tray.claude_code bound to a home folder (injectable for tests)."""
+
+    def __init__(self, home: Path | None = None) -> None:
+        self.home = home
+
+    def connect(self, base_url: str, api_key: str) -> None:
+        claude_code.connect(base_url, api_key, home=self.home)
+
+    def disconnect(self) -> None:
+        claude_code.disconnect(home=self.home)
+
+    def is_connected(self) -> bool:
+        return claude_code.is_connected(home=self.home)
+
+
+class TrayApp:
+    def __init__(self, settings: Settings, *, secrets: SecretStore | None = None,
+                 lock: InstanceLock | None = None, open_url: Callable[[str], bool] = desktop.open_url,
+                 claude: Any = None, autostart: Any = None, test_control: bool = False) -> None:
+        self.settings = settings
+        self.secrets = secrets or SecretStore()
+        self.lock = lock or InstanceLock(settings.home)
+        self.claude = claude or ClaudeCode()
+        self.autostart = autostart or Autostart()
+        self.test_control = test_control
+        self.icon: Any = None  # tray.icon.TrayIcon once the GUI runs
+        self.server: ServerThread | None = None
+        self.app: Any = None
+        self.base = AppState()
+        self.state = AppState()
+        self.quitting = threading.Event()
+        self._lock = threading.RLock()
+        self._dirty = threading.Event()
+        self.actions = Actions(Deps(
+            gateway=lambda: self.gateway, port=lambda: self.base.port,
+            issue_token=lambda: issue_token(self.app), open_url=open_url,
+            open_folder=desktop.open_folder, copy_text=desktop.copy_text,
+            notify=lambda title, message: self.notify(title, message),
+            claude_code=self.claude, autostart=self.autostart, log_dir=settings.log_dir,
+            use_port=self.use_port, quit=self.quit, refresh=self.refresh_now))
+        self.app = self._build_app()
+        threading.Thread(target=self._refresher, name="switchboard-tray-refresh", daemon=True).start()
+
+    @property
+    def gateway(self) -> Any:
+        return self.app.config["GATEWAY"]
+
+    def configured_port(self) -> tuple[str, int]:
+        cfg = self.gateway.config.server
+        return self.settings.host or cfg.host, self.settings.port or cfg.port
+
+    # -- server ------------------------------------------------------------------
+    def _build_app(self) -> Any:
+        app = create_app(self.settings, secrets=self.secrets)
+        app.config["GATEWAY"].listeners.append(lambda _what: self._dirty.set())
+        test = self.test_control
+        app.register_blueprint(control.make_blueprint(
+            self.lock.secret, on_handover=self.on_handover,
+            menu=self.rendered_menu if test else None, click=self.click if test else None))
+        return app
+
+    def start_server(self, port: int | None = None) -> bool:
+        host, configured = self.configured_port()
+        port = port or configured
+        self.base = self.base.with_(host=host, port=port, phase="starting",
+                                    port_taken=False, free_port=None, server_error=None)
+        self.refresh_now()
+        if not port_free(port, host):
+            return self._port_taken(host, port)
+        thread = ServerThread(self.app, host, port)
+        thread.start()
+        if not thread.ready.wait(30) or thread.error is not None:
+            error = thread.error
+            thread.stop(2)
+            self.app = self._build_app()  # a fresh app for the next attempt
+            if isinstance(error, OSError) and error.errno in _ADDR_IN_USE:
+                return self._port_taken(host, port)
+            reason = getattr(error, "strerror", None) or type(error).__name__
+            self.base = self.base.with_(phase="stopped", server_error=f"cannot listen on port {port} ({reason})")
+            self.refresh_now()
+            return False
+        self.server = thread
+        self.lock.publish(port)
+        self.base = self.base.with_(phase="running")
+        log.info("tray: serving on %s:%s", host, port)
+        self.refresh_now()
+        return True
+
+    def _port_taken(self, host: str, port: int) -> bool:
+        free = next_free_port(port, host)
+        log.warning("tray: port %s is used by another program; %s is free", port, free)
+        self.base = self.base.with_(phase="stopped", port_taken=True, free_port=free)
+        self.refresh_now()
+        return False
+
+    def use_port(self, port: int) -> None:
+        """Save ``port`` to the config, then (re)start the server on it."""
+        data = dict(self.gateway.config.raw)
+        data["server"] = {**(data.get("server") or {}), "port": port}
+        self.gateway.save_config(data)
+        self.stop_server()
+        self.app = self._build_app()
+        self.settings.port = None  # the config decides from now on
+        self.start_server(port)
+
+    def stop_server(self, timeout: float = 10.0) -> None:
+        thread, self.server = self.server, None
+        if thread is not None:
+            thread.stop(timeout)
+
+    # -- state -------------------------------------------------------------------
+    def refresh_now(self) -> AppState:
+        with self._lock:
+            try:
+                self.state = collect(self.gateway, self.base, claude_connected=self.claude.is_connected,
+                                     autostart=self.autostart.is_enabled)
+            except Exception as exc:  # the menu must always render
+                log.error("tray: state refresh failed: %s", type(exc).__name__)
+                self.state = self.base
+            state = self.state
+        if self.icon is not None:
+            self.icon.update(state)
+        return state
+
+    def _refresher(self) -> None:
+        while not self.quitting.is_set():
+            if self._dirty.wait(1.0):
+                self._dirty.clear()
+                self.refresh_now()
+
+    def on_crash(self, name: str) -> None:
+        self.base = self.base.with_(crash=name)
+        self._dirty.set()
+
+    # -- user-facing -------------------------------------------------------------
+    def notify(self, title: str, message: str) -> None:
+        log.info("tray: %s", message)
+        if self.icon is not None:
+            self.icon.notify(title, message)
+
+    def on_handover(self) -> None:
+        log.info("tray: another launch handed over; opening Settings")
+        self.actions.run(menu.SETTINGS)
+
+    def maybe_first_run(self) -> bool:
+        """With no provider configured, open Settings once (ever)."""
+        marker = self.settings.home / FIRST_RUN_MARKER
+        if not self.state.first_run or marker.exists() or self.server is None:
+            return False
+        self.actions.run(menu.SETTINGS)
+        try:
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.write_text("The settings page was opened once on first run.\n", encoding="utf-8")
+        except OSError:
+            pass
+        return True
+
+    def rendered_menu(self) -> list[dict[str, Any]]:
+        if self.icon is not None:
+            return self.icon.rendered()
+        return [{"text": e.text, "enabled": e.enabled, "checked": e.checked, "radio": e.radio,
+                 "default": e.default} if e.kind != "separator" else {"separator": True}
+                for e in menu.build(self.state)]
+
+    def click(self, text: str) -> bool:
+        if self.icon is not None:
+            return self.icon.click(text)
+        for entry in menu.build(self.state):
+            if entry.kind == "item" and entry.text == text and entry.enabled:
+                self.actions.run(entry.action or "", entry.arg)
+                return True
+        return False
+
+    def quit(self) -> None:
+        log.info("tray: quit requested")
+        self.quitting.set()
+        if self.icon is not None:
+            try:
+                self.icon.stop()
+            except Exception:
+                pass
+
+    def shutdown(self) -> None:
+        """After the GUI loop ends: stop serving (streams get a grace period)."""
+        self.quitting.set()
+        self.stop_server()
+        self.lock.release()
