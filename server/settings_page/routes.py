@@ -67,6 +67,11 @@ def _page(name: str, status: int = 200) -> Response:
 
 @bp.before_request
 async def _guard() -> Response | None:
+    if request.content_length or "transfer-encoding" in request.headers:
+        # Read the body even when refusing: a keep-alive connection whose
+        # request body is left unread is dropped after the response, and
+        # the client's next request on it fails.
+        await request.get_data(cache=True)
     port = _port()
     if not auth.remote_ok(request.remote_addr):
         return _refuse(403, "not_local")

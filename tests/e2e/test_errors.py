@@ -90,7 +90,11 @@ def test_upstream_500_through_sdk(client: anthropic.Anthropic) -> None:
 @pytest.mark.parametrize("provider", [TOOLS_OPENAI, TOOLS_ANTHROPIC])
 def test_streamed_upstream_failure(gateway: LiveServer, provider: str) -> None:
     """Whatever llama.cpp does (500 up front, or an error chunk after its 200),
-    the client gets a real error and never a message that looks complete."""
+    the client gets a real Anthropic error and never a message that looks
+    complete. llama.cpp's /v1/messages sends ``event: error`` with
+    ``{"code": 500, "message": ..., "type": "server_error"}`` — not Anthropic's
+    ``{"type": "error", "error": {...}}`` — which passthrough must normalise
+    (§A.9) rather than forward byte for byte."""
     with httpx.stream("POST", gateway.url + "/v1/messages", json=_auto(provider, True),
                       headers=HEADERS, timeout=120) as response:
         text = response.read().decode()
@@ -108,7 +112,7 @@ def test_streamed_upstream_failure(gateway: LiveServer, provider: str) -> None:
 
 def test_tool_choice_none_is_sent(client: anthropic.Anthropic) -> None:
     """The counterpart: "none" reaches the upstream, which then answers text
-    (this instance's grammar makes the text run to max_tokens)."""
+    (the logit bias on ``{"`` makes that text run on to max_tokens)."""
     msg = client.messages.create(model=model(TOOLS_OPENAI), max_tokens=30, **T0, tools=[WEATHER],
                                  tool_choice={"type": "none"},
                                  messages=[{"role": "user", "content": "Say hello."}])

@@ -12,6 +12,7 @@ import orjson
 from server.providers import http
 from server.providers.anthropic.convert_request import convert_request
 from server.providers.anthropic.errors import map_error
+from server.providers.anthropic.stream_errors import normalize_errors
 from server.providers.base import Call, Provider, Reply
 
 # Versions every Anthropic-compatible server knows; newer SDKs send
@@ -50,7 +51,8 @@ class AnthropicProvider(Provider):
             first_byte=self.settings.network.first_byte if call.stream else None,
         )
         if call.stream and response.headers.get("content-type", "").startswith("text/event-stream"):
-            return Reply(raw=http.iter_bytes(response, self.display_name, self.settings.network.idle), aclose=response.aclose)
+            chunks = http.iter_bytes(response, self.display_name, self.settings.network.idle)
+            return Reply(raw=normalize_errors(chunks, self.display_name), aclose=response.aclose)
         data = await http.read_body(response, self.display_name)
         if call.stream:
             # The upstream ignored stream=true: replay its message as events.

@@ -246,7 +246,7 @@ bodies = st.one_of(
 ENDPOINTS = [("POST", "providers"), ("PUT", "providers/{id}"), ("DELETE", "providers/{id}"),
              ("POST", "test"), ("POST", "models"), ("PUT", "routes/{id}"), ("DELETE", "routes/{id}"),
              ("POST", "active-route"), ("POST", "setup"), ("GET", "state"), ("GET", "activity"),
-             ("GET", "claude-code"), ("POST", "claude-code/{id}"), ("POST", "logout-not-really")]
+             ("GET", "claude-code"), ("POST", "claude-code/{id}")]
 ids = st.one_of(st.sampled_from(["up", "main", "openai", "x" * 70, "a.b", "-bad", "connect", "disconnect"]),
                 st.text(alphabet="abc-_.%2F", min_size=1, max_size=10))
 
@@ -258,9 +258,7 @@ def test_fuzzed_bodies_never_cause_5xx(fuzz_target, endpoint, rid, body):
     server, client = fuzz_target
     method, path = endpoint
     path = path.format(id=rid)
-    if method in ("GET", "DELETE"):  # browsers send these without a body
-        r = client.request(method, f"/settings/api/{path}")
-    elif isinstance(body, bytes):
+    if isinstance(body, bytes):
         r = client.request(method, f"/settings/api/{path}", content=body,
                            headers={"content-type": "application/json"})
     else:
