@@ -12,12 +12,12 @@ import copy
 import json
 import os
 import re
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from server.fileio import atomic_write_json
 from server.network import NetworkConfigError, NetworkSettings, parse_network
 
 PROVIDER_TYPES = ("openai", "anthropic", "gemini")
@@ -226,24 +226,10 @@ def save(path: Path, data: dict[str, Any]) -> Config:
     rather than overwritten silently.
     """
     config = parse(data)
-    path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists():
         try:
             json.loads(path.read_text(encoding="utf-8"))
         except (json.JSONDecodeError, UnicodeDecodeError):
             os.replace(path, path.with_name(f"{path.name}.corrupt-{int(time.time())}"))
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=2, ensure_ascii=False)
-            fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    atomic_write_json(path, data)
     return config

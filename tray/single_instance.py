@@ -29,6 +29,8 @@ from typing import IO, Any
 
 import httpx
 
+from server.fileio import atomic_write_json
+
 LOCK_NAME = "switchboard.lock"
 INFO_NAME = "switchboard.instance.json"
 HANDOVER_PATH = "/_tray/handover"
@@ -58,12 +60,8 @@ class InstanceLock:
 
     def publish(self, port: int) -> None:
         """Tell later launches where this instance listens."""
-        data = json.dumps({"pid": os.getpid(), "port": port, "secret": self.secret})
-        tmp = self.info_path.with_name(INFO_NAME + ".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(data)
-        os.replace(tmp, self.info_path)
+        atomic_write_json(self.info_path, {"pid": os.getpid(), "port": port, "secret": self.secret},
+                          indent=None)
 
     def release(self) -> None:
         if self._fh is None:

@@ -13,7 +13,7 @@ import time
 from typing import Any
 
 import orjson
-from quart import Blueprint, Response, request
+from quart import Blueprint, Response
 
 from server import routing, tokens
 from server.errors import SwitchboardError

@@ -212,7 +212,6 @@ def test_connect_timeout(make_server, no_retry_sleep):
 
 
 def test_idle_stream_timeout_is_an_error_event(upstream, make_server):
-    from tests.support.fake_upstream import Script
 
     first = b'data: {"id":"c","choices":[{"index":0,"delta":{"content":"hi"},"finish_reason":null}]}\n\n'
     upstream.queue(sse_script([first, first], delay_between_parts=2))

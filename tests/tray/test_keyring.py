@@ -9,7 +9,6 @@ import logging
 import secrets as random
 from pathlib import Path
 
-import httpx
 import pytest
 
 from server.logs import setup_file_logging

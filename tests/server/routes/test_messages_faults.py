@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from tests.conftest import UPSTREAM_FIXTURES, gateway_config
-from tests.support.fake_upstream import Script, json_script, sse_file_script, sse_script
+from tests.support.fake_upstream import Script, json_script, sse_script
 from tests.support.live_server import ACCESS_KEY, free_port
 
 HEADERS = {"x-api-key": ACCESS_KEY, "anthropic-version": "2023-06-01"}
