@@ -22,7 +22,12 @@ PRESETS: list[dict[str, Any]] = [
      "models": ["gpt-5", "gpt-5-mini", "gpt-4.1", "o4-mini"],
      "hosts": ["api.openai.com"],
      "profile": {"thinking_param": "reasoning_effort", "max_tokens_field": "max_completion_tokens",
-                 "supports_file_parts": True, "user_field": True}},
+                 "supports_file_parts": True, "user_field": True,
+                 "reasoning_models": ["o1", "o3", "o4", "gpt-5"],
+                 # https://platform.openai.com/docs/models (max output tokens per model)
+                 "model_output_limits": {"gpt-4o": 16384, "gpt-4.1": 32768, "gpt-4-turbo": 4096,
+                                         "gpt-3.5": 4096, "o1": 100000, "o3": 100000, "o4": 100000,
+                                         "gpt-5": 128000}}},
     {"id": "gemini", "name": "Google Gemini", "type": "gemini",
      "base_url": "https://generativelanguage.googleapis.com", "key_url": "https://aistudio.google.com/apikey",
      "models": ["gemini-2.5-pro", "gemini-2.5-flash", "gemini-3-pro-preview"],

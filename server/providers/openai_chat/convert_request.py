@@ -32,8 +32,13 @@ PROFILE_DEFAULTS: dict[str, Any] = {
     # "max_tokens", or "max_completion_tokens" for OpenAI reasoning models
     # (which reject max_tokens: fixtures/upstream/openai/error-400-unsupported-max-tokens.json).
     "max_tokens_field": "max_tokens",
-    # Clamp max_tokens to what the model allows (Claude Code asks 32k-128k).
+    # Clamp max_tokens to what the model allows (Claude Code asks 32k-128k):
+    # one limit for the provider, or per model-name prefix (longest wins).
     "max_output_tokens": None,
+    "model_output_limits": {},
+    # Model-name prefixes of reasoning models: these reject temperature and
+    # top_p (OpenAI o-series and gpt-5).
+    "reasoning_models": (),
     # OpenAI reasoning models reject temperature; DeepSeek thinking ignores it.
     "supports_temperature": True,
     "supports_top_p": True,
@@ -171,6 +176,17 @@ def _response_format(request: dict[str, Any], profile: dict[str, Any]) -> dict[s
     return {"type": "json_schema", "json_schema": {"name": "output", "schema": fmt.get("schema") or {}}}
 
 
+def output_limit(prof: dict[str, Any], model: str) -> int | None:
+    """The most output tokens ``model`` accepts, if the profile knows it."""
+    best = ""
+    for prefix in prof["model_output_limits"]:
+        if model.startswith(prefix) and len(prefix) > len(best):
+            best = prefix
+    if best:
+        return int(prof["model_output_limits"][best])
+    return int(prof["max_output_tokens"]) if prof["max_output_tokens"] else None
+
+
 def convert_request(
     request: dict[str, Any],
     *,
@@ -188,13 +204,15 @@ def convert_request(
 
     max_tokens = request.get("max_tokens")
     if isinstance(max_tokens, int) and max_tokens > 0:
-        if prof["max_output_tokens"]:
-            max_tokens = min(max_tokens, int(prof["max_output_tokens"]))
+        limit = output_limit(prof, model)
+        if limit:
+            max_tokens = min(max_tokens, limit)
         body[prof["max_tokens_field"]] = max_tokens
 
-    if request.get("temperature") is not None and prof["supports_temperature"]:
+    reasoning_model = model.startswith(tuple(prof["reasoning_models"]))
+    if request.get("temperature") is not None and prof["supports_temperature"] and not reasoning_model:
         body["temperature"] = request["temperature"]
-    if request.get("top_p") is not None and prof["supports_top_p"]:
+    if request.get("top_p") is not None and prof["supports_top_p"] and not reasoning_model:
         body["top_p"] = request["top_p"]
     if request.get("top_k") is not None and prof["supports_top_k"]:
         body["top_k"] = request["top_k"]

@@ -258,3 +258,20 @@ def test_title_generation_has_no_tools_and_a_response_format():
     body = convert_request(request, model="m", stream=True)
     assert not {"tools", "tool_choice", "parallel_tool_calls"} & set(body)
     assert body["response_format"]["json_schema"]["schema"]["required"] == ["title"]
+
+
+def test_output_limit_per_model_prefix_and_reasoning_models():
+    from server.providers.presets import preset
+
+    openai = preset("openai")["profile"]
+    req = {"model": "claude-opus-4-8", "max_tokens": 64000, "temperature": 0.2, "top_p": 0.9,
+           "messages": [{"role": "user", "content": "hi"}]}
+    assert convert_request(req, model="gpt-4o-mini", stream=False, profile=openai)["max_completion_tokens"] == 16384
+    assert convert_request(req, model="gpt-4.1", stream=False, profile=openai)["max_completion_tokens"] == 32768
+    five = convert_request(req, model="gpt-5-mini", stream=False, profile=openai)
+    assert five["max_completion_tokens"] == 64000
+    assert "temperature" not in five and "top_p" not in five
+    four = convert_request(req, model="gpt-4o", stream=False, profile=openai)
+    assert four["temperature"] == 0.2 and four["top_p"] == 0.9
+    unknown = convert_request(req, model="my-local", stream=False, profile={})
+    assert unknown["max_tokens"] == 64000
