@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 from server.config import Config
 from server.errors import SwitchboardError, error_type_for_status
 from server.gateway import Gateway
+from server.routes.common import drain_body
 from server.secrets import SecretStore
 from server.settings import Settings
 
@@ -49,12 +50,9 @@ def create_app(
 
     app.register_blueprint(health.bp)
     app.register_blueprint(messages.bp)
-    try:
-        from server.settings_page import routes as settings_routes
-    except ImportError:
-        settings_routes = None
-    if settings_routes is not None:
-        app.register_blueprint(settings_routes.bp)
+    from server.settings_page import routes as settings_routes
+
+    app.register_blueprint(settings_routes.bp)
 
     @app.before_serving
     async def _startup() -> None:
@@ -71,6 +69,8 @@ def create_app(
     @app.errorhandler(HTTPException)
     async def _http_error(error: HTTPException) -> Response:
         status = error.code or 500
+        if status != 413:
+            await drain_body()
         messages = {
             404: "Not found: Switchboard serves POST /v1/messages and POST /v1/messages/count_tokens",
             405: "Method not allowed",

@@ -30,7 +30,20 @@ async def json_body_and_size() -> tuple[Any, int]:
         raise InvalidRequest(f"The request body is not valid JSON ({exc.args[0] if exc.args else 'parse error'})") from None
 
 
-def check_auth() -> None:
+async def drain_body() -> None:
+    """Read (and drop) a request body we answer without using.
+
+    Hypercorn drops a keep-alive connection whose request body was left
+    unread, without ``Connection: close``; the client's next request on it
+    then fails. Bounded by MAX_CONTENT_LENGTH.
+    """
+    try:
+        await request.get_data(cache=False)
+    except Exception:  # too large, or the client went away: nothing to save
+        pass
+
+
+async def check_auth() -> None:
     """x-api-key or Authorization: Bearer, compared in constant time."""
     expected = gateway().access_key().encode()
     presented = []
@@ -45,6 +58,7 @@ def check_auth() -> None:
         # result so every presented value is checked.
         ok |= hmac.compare_digest(value.encode(), expected)
     if not ok:
+        await drain_body()
         raise AuthenticationFailed("Invalid API key")
 
 

@@ -30,7 +30,7 @@ request_log = logging.getLogger("switchboard.requests")
 
 @bp.before_request
 async def _auth() -> None:
-    check_auth()
+    await check_auth()
 
 
 def _request_id() -> str:

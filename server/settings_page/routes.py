@@ -505,7 +505,7 @@ async def claude_code_view() -> Response:
     available = claude_code.available()
     return _json({"base_url": _base_url(), "access_key": _access_key(gw),
                   "available": available,
-                  "connected": await asyncio.to_thread(claude_code.connected) if available else None})
+                  "connected": await asyncio.to_thread(claude_code.connected, _base_url()) if available else None})
 
 
 @bp.post("/settings/api/claude-code/<action>")
@@ -535,7 +535,7 @@ async def regenerate_access_key() -> Response:
     gw.reset_access_key()
     current = _access_key(gw)
     reconnected = False
-    if current == new and claude_code.available() and await asyncio.to_thread(claude_code.connected):
+    if current == new and claude_code.available() and await asyncio.to_thread(claude_code.connected, _base_url()):
         try:
             await asyncio.to_thread(claude_code.connect, _base_url(), new)
             reconnected = True

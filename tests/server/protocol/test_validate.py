@@ -203,3 +203,17 @@ def test_random_json_never_yields_a_5xx(server, body):
         assert r.status_code < 500, (path, body, r.text)
         if r.status_code >= 400:
             assert r.json()["type"] == "error"
+
+
+def test_keep_alive_survives_answers_that_ignore_the_body(server):
+    # Hypercorn drops a connection whose request body was left unread; the
+    # client's next request on it would fail (server/routes/common.py).
+    big = json.dumps(req(messages=[{"role": "user", "content": "x" * 3_000_000}])).encode()
+    with httpx.Client(timeout=10) as client:
+        for _ in range(3):
+            assert client.post(server.url + "/v1/messages", content=big,
+                               headers={"x-api-key": "wrong"}).status_code == 401
+            assert client.request("GET", server.url + "/v1/nothing", content=big,
+                                  headers={"x-api-key": ACCESS_KEY}).status_code == 404
+            assert client.post(server.url + "/v1/messages", json=req(),
+                               headers={"x-api-key": ACCESS_KEY}).status_code == 200

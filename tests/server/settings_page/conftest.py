@@ -84,8 +84,10 @@ class FakeClaudeCode:
             self.calls.append(("disconnect",))
             self.state = None
 
-        def is_connected() -> bool:
-            return self.state is not None
+        def is_connected(*, base_url: str | None = None) -> bool:
+            if self.state is None:
+                return False
+            return base_url is None or self.state["ANTHROPIC_BASE_URL"] == base_url
 
         mod.connect = connect  # type: ignore[attr-defined]
         mod.disconnect = disconnect  # type: ignore[attr-defined]

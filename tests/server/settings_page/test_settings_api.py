@@ -392,3 +392,22 @@ def test_setup_saves_provider_and_active_route(make_server, signed_in, upstream)
     assert "deepseek-chat" in cfg.providers["deepseek"].models
     assert server.secrets.get("deepseek") == PROVIDER_KEY
     no_key_anywhere(api, server)
+
+
+def test_real_tray_module_writes_claude_settings(make_server, signed_in, monkeypatch, tmp_path):
+    """With the real tray/claude_code.py, in a temporary home folder."""
+    home = tmp_path / "user-home"
+    (home / ".claude").mkdir(parents=True)
+    (home / ".claude" / "settings.json").write_text(json.dumps({"theme": "dark"}))
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delitem(__import__("sys").modules, "tray.claude_code")
+    server = make_server({})
+    api = signed_in(server)
+    assert api.get("claude-code")["connected"] is False
+    assert api.call("POST", "claude-code/connect").json()["ok"] is True
+    data = json.loads((home / ".claude" / "settings.json").read_text())
+    assert data["theme"] == "dark"
+    assert data["env"] == {"ANTHROPIC_BASE_URL": server.url, "ANTHROPIC_AUTH_TOKEN": server.gateway.access_key()}
+    assert api.get("claude-code")["connected"] is True
+    assert api.call("POST", "claude-code/disconnect").json()["ok"] is True
+    assert json.loads((home / ".claude" / "settings.json").read_text()) == {"theme": "dark"}
