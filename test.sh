@@ -28,14 +28,15 @@ fi
 
 # 2. The virtualenv, keyed by pyproject.toml so a dependency change rebuilds it.
 PY=${PYTHON:-python3}
-key=$(cat pyproject.toml | sha256sum | cut -c1-12)
+EXTRAS="test,linux-tray,build"  # build: PyInstaller, for tests/build (the packaged app)
+key=$( (cat pyproject.toml; echo "$EXTRAS") | sha256sum | cut -c1-12)
 VENV="$CACHE/venv-$key"
 if [ ! -x "$VENV/bin/python" ]; then
   echo "== creating $VENV"
   rm -rf "$VENV.part"
   "$PY" -m venv "$VENV.part"
   "$VENV.part/bin/pip" install -q --upgrade pip
-  "$VENV.part/bin/pip" install -q -e ".[test,linux-tray]"
+  "$VENV.part/bin/pip" install -q -e ".[$EXTRAS]"
   mv "$VENV.part" "$VENV"
 fi
 "$VENV/bin/pip" install -q --no-deps --no-build-isolation -e . >/dev/null 2>&1 || true

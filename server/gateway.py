@@ -23,6 +23,7 @@ from server import network
 from server.config import Config, ConfigError, ProviderConfig
 from server.dispatch import Dispatcher
 from server.errors import ApiError, AuthenticationFailed, NotFound
+from server.providers.aiohttp_transport import AiohttpTransport
 from server.providers.base import Provider
 from server.providers.presets import profile_for
 from server.secrets import KeyringUnavailable, SecretStore
@@ -110,10 +111,15 @@ class Gateway:
         key = (proxy, net.ca_file, net.connect, net.first_byte, net.idle)
         client = self._clients.get(key)
         if client is None:
+            ctx = network.ssl_context(net.ca_file)
+            transport = self._transport
+            if transport is None and proxy is None:
+                # Direct requests: aiohttp's C parser (providers/aiohttp_transport.py).
+                transport = AiohttpTransport(ssl_context=ctx)
             client = httpx.AsyncClient(
-                transport=self._transport,
-                proxy=None if self._transport is not None else proxy,
-                verify=network.ssl_context(net.ca_file),
+                transport=transport,
+                proxy=None if transport is not None else proxy,
+                verify=ctx,
                 # The per-read timeout is a backstop: first byte and idle
                 # silence are enforced by the providers (providers/http.py).
                 timeout=httpx.Timeout(max(net.first_byte, net.idle, 600.0), connect=net.connect),

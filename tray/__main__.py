@@ -29,6 +29,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="switchboard", description="Switchboard tray app")
     parser.add_argument("--headless", action="store_true",
                         help="run the server and single-instance logic without a tray icon")
+    from server.__main__ import __version__
+
+    parser.add_argument("--version", action="version", version=f"switchboard {__version__}")
     return parser.parse_args(argv)
 
 

@@ -34,7 +34,7 @@ def _reason(exc: httpx.HTTPError) -> str:
         return "timed out waiting for an answer"
     if isinstance(exc, httpx.ConnectError):
         text = str(exc).lower()
-        if "ssl" in text or "certificate" in text:
+        if "certificate" in text or "[ssl" in text or "ssl handshake" in text:
             return "TLS certificate problem"
         if "name or service" in text or "nodename" in text or "getaddrinfo" in text:
             return "the server name could not be resolved"
