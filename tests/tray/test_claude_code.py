@@ -95,6 +95,7 @@ def test_settings_page_contract(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     from server.settings_page import claude_code as page
 
     page.connect(URL, KEY)
-    assert page.connected() is True
+    assert page.connected(URL) is True
+    assert page.connected("http://127.0.0.1:9999") is False  # connected elsewhere
     page.disconnect()
-    assert page.connected() is False
+    assert page.connected(URL) is False
