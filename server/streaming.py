@@ -1,65 +1,23 @@
-"""The SSE response body: keep-alive pings, error events, usage tracking.
+"""The SSE response body: error events, usage tracking, pings.
 
 A translated stream arrives as batches of Anthropic events (one batch per
-upstream read) and leaves as one write per batch. A passthrough stream is
-forwarded byte for byte. While the upstream is silent, a ``ping`` goes out
-every ``interval`` seconds so clients and proxies keep the connection
-(translation.md §A.6) — only between frames, never inside one.
+upstream read, pings included) and leaves as one write per batch. A
+passthrough stream is forwarded byte for byte; ``None`` in it means a ping
+is due (providers/timed_body.py), sent only between frames, never inside one.
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
-from typing import Any, AsyncIterator, Callable, TypeVar
+from typing import Any, AsyncIterator, Callable
 
 from server import sse
 from server.errors import ApiError, StreamInterrupted, SwitchboardError
 from server.providers.base import Reply
 
-T = TypeVar("T")
 log = logging.getLogger("switchboard")
 _OUTPUT_TOKENS = re.compile(rb'"output_tokens"\s*:\s*(\d+)')
 _INPUT_TOKENS = re.compile(rb'"input_tokens"\s*:\s*(\d+)')
-
-
-async def keepalive(source: AsyncIterator[T], interval: float) -> AsyncIterator[T | None]:
-    """Items of ``source``; ``None`` after each ``interval`` s of silence.
-
-    The pending ``__anext__`` survives a timeout (asyncio.wait does not cancel
-    it), so no upstream data is lost; cancelling this generator (client gone)
-    cancels the pending read and closes the source.
-    """
-    iterator = source.__aiter__()
-    pending: asyncio.Future[T] | None = None
-    try:
-        while True:
-            if pending is None:
-                pending = asyncio.ensure_future(iterator.__anext__())
-            done, _ = await asyncio.wait((pending,), timeout=interval)
-            if not done:
-                yield None
-                continue
-            try:
-                item = pending.result()
-            except StopAsyncIteration:
-                pending = None
-                return
-            pending = None
-            yield item
-    finally:
-        if pending is not None and not pending.done():
-            pending.cancel()
-            try:
-                await pending
-            except (asyncio.CancelledError, StopAsyncIteration, Exception):
-                pass
-        aclose = getattr(iterator, "aclose", None)
-        if aclose is not None:
-            try:
-                await aclose()
-            except Exception:
-                pass
 
 
 class StreamStats:
@@ -70,14 +28,11 @@ class StreamStats:
         self.error: SwitchboardError | None = None
 
 
-async def event_body(reply: Reply, interval: float, stats: StreamStats,
+async def event_body(reply: Reply, stats: StreamStats,
                      on_close: Callable[[], None]) -> AsyncIterator[bytes]:
     assert reply.events is not None
     try:
-        async for batch in keepalive(reply.events, interval):
-            if batch is None:
-                yield sse.PING
-                continue
+        async for batch in reply.events:
             for event in batch:
                 etype = event["type"]
                 if etype == "message_start":
@@ -100,15 +55,15 @@ async def event_body(reply: Reply, interval: float, stats: StreamStats,
         on_close()
 
 
-async def raw_body(reply: Reply, interval: float, stats: StreamStats,
+async def raw_body(reply: Reply, stats: StreamStats,
                    on_close: Callable[[], None]) -> AsyncIterator[bytes]:
     """Passthrough bytes; pings and errors only at frame boundaries."""
     assert reply.raw is not None
     tail = b"\n\n"  # the last bytes sent: a frame boundary ends in a blank line
     finished = False
     try:
-        async for chunk in keepalive(reply.raw, interval):
-            if chunk is None:
+        async for chunk in reply.raw:
+            if chunk is None:  # a ping is due; only between frames
                 if tail.endswith(b"\n\n"):
                     yield sse.PING
                 continue

@@ -36,6 +36,7 @@ class Call:
     requested_model: str             # what the client asked for; echoed back
     betas: tuple[str, ...] = ()      # the client's anthropic-beta values
     anthropic_version: str = "2023-06-01"
+    ping_interval: float | None = None  # seconds of upstream silence before a ping (§A.6)
 
 
 async def _noop() -> None:

@@ -14,6 +14,7 @@ from typing import AsyncIterator, Callable, Mapping
 import httpx
 
 from server.errors import ConnectionFailed, StreamInterrupted, SwitchboardError
+from server.providers.timed_body import timed_body
 
 ErrorMapper = Callable[[str, int, bytes, Mapping[str, str]], SwitchboardError]
 _MAX_ERROR_BODY = 64 * 1024
@@ -95,28 +96,22 @@ async def read_body(response: httpx.Response, provider: str) -> bytes:
         await response.aclose()
 
 
-async def iter_bytes(response: httpx.Response, provider: str,
-                     idle: float | None = None) -> AsyncIterator[bytes]:
-    """The body as it arrives; a broken connection or ``idle`` seconds of
-    silence become StreamInterrupted (an ``event: error`` for the client).
+def iter_bytes(response: httpx.Response, provider: str, idle: float | None = None,
+               ping: float | None = None) -> AsyncIterator[bytes | None]:
+    """The body as it arrives, ``None`` when a ping is due (see timed_body).
 
-    ``asyncio.timeout`` only schedules a timer per read: no task per chunk.
+    A broken connection or ``idle`` seconds of silence become
+    StreamInterrupted: an ``event: error`` for the client.
     """
-    chunks = response.aiter_bytes().__aiter__()
-    try:
-        while True:
-            try:
-                async with asyncio.timeout(idle):
-                    chunk = await chunks.__anext__()
-            except StopAsyncIteration:
-                return
-            yield chunk
-    except TimeoutError:
-        raise StreamInterrupted(f"{provider}: no data for {idle:g} s; the stream was stopped") from None
-    except httpx.HTTPError as exc:
-        raise StreamInterrupted(f"{provider}: the stream broke off ({_reason(exc)})") from None
-    finally:
-        await response.aclose()
+    def broken(exc: BaseException) -> BaseException:
+        if isinstance(exc, httpx.HTTPError):
+            return StreamInterrupted(f"{provider}: the stream broke off ({_reason(exc)})")
+        return exc
+
+    return timed_body(
+        response.aiter_bytes(), ping=ping, idle=idle, on_error=broken, close=response.aclose,
+        on_idle=lambda s: StreamInterrupted(f"{provider}: no data for {s:g} s; the stream was stopped"),
+    )
 
 
 async def _read_capped(response: httpx.Response) -> bytes:

@@ -33,8 +33,12 @@ class Translator(Protocol):
 PayloadHandler = Callable[[str | None, dict[str, Any]], list[Event]]
 
 
+PING_BATCH: list[Event] = [{"type": "ping"}]
+
+
 async def pump(response: httpx.Response, t: Translator, provider: str,
-               on_payload: PayloadHandler, idle: float | None = None) -> AsyncIterator[list[Event]]:
+               on_payload: PayloadHandler, idle: float | None = None,
+               ping: float | None = None) -> AsyncIterator[list[Event]]:
     parser = SSEParser()
 
     def decode(frames: list[Any]) -> list[Event]:
@@ -56,7 +60,10 @@ async def pump(response: httpx.Response, t: Translator, provider: str,
 
     yield t.start()
     try:
-        async for chunk in http.iter_bytes(response, provider, idle):
+        async for chunk in http.iter_bytes(response, provider, idle, ping):
+            if chunk is None:  # the upstream is silent: keep the client's connection
+                yield PING_BATCH
+                continue
             batch = decode(parser.feed(chunk))
             if batch:
                 yield batch

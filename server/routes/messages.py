@@ -44,7 +44,7 @@ async def create_message() -> Response:
     body, size = await json_body_and_size()
     validate_messages_request(body)
     decision = routing.resolve(body, gw.config, body_bytes=size)
-    meta = request_meta()
+    meta = {**request_meta(), "ping_interval": gw.settings.ping_interval}
     route_name = gw.config.active_route or "-"
 
     async def attempt(target: Target) -> Reply:
@@ -77,8 +77,7 @@ def _stream_response(gw: Any, reply: Reply, headers: dict[str, str], route_name:
         status = stats.error.status if stats.error else 200
         _log(gw, route_name, target, status, started, stats.usage)
 
-    interval = gw.settings.ping_interval
-    body = (event_body if reply.events is not None else raw_body)(reply, interval, stats, on_close)
+    body = (event_body if reply.events is not None else raw_body)(reply, stats, on_close)
     headers = {**headers, "cache-control": "no-cache", "x-accel-buffering": "no"}
     response = Response(body, status=200, content_type="text/event-stream; charset=utf-8",
                         headers=headers)

@@ -51,7 +51,8 @@ class AnthropicProvider(Provider):
             first_byte=self.settings.network.first_byte if call.stream else None,
         )
         if call.stream and response.headers.get("content-type", "").startswith("text/event-stream"):
-            chunks = http.iter_bytes(response, self.display_name, self.settings.network.idle)
+            chunks = http.iter_bytes(response, self.display_name, self.settings.network.idle,
+                                     call.ping_interval)
             return Reply(raw=normalize_errors(chunks, self.display_name), aclose=response.aclose)
         data = await http.read_body(response, self.display_name)
         if call.stream:

@@ -51,9 +51,13 @@ def normalize_error_frame(frame: bytes, provider: str) -> bytes:
     return sse.encode(UpstreamError(provider, status, message).body())
 
 
-async def normalize_errors(chunks: AsyncIterator[bytes], provider: str) -> AsyncIterator[bytes]:
+async def normalize_errors(chunks: AsyncIterator[bytes | None], provider: str) -> AsyncIterator[bytes | None]:
+    """``None`` (a ping is due) passes through untouched."""
     buf = b""
     async for chunk in chunks:
+        if chunk is None:
+            yield None
+            continue
         data = buf + chunk if buf else chunk
         buf = b""
         while data:

@@ -54,16 +54,17 @@ class GeminiProvider(Provider):
         t = GeminiStreamTranslator(model=call.requested_model, message_id=message_id(),
                                    provider=self.display_name, name_map=reverse_name_map(call.request))
         if call.stream and response.headers.get("content-type", "").startswith("text/event-stream"):
-            return Reply(events=self._events(response, t), aclose=response.aclose)
+            return Reply(events=self._events(response, t, call), aclose=response.aclose)
         parsed = parse_json_object(await http.read_body(response, self.display_name), self.display_name)
         events = t.start() + t.feed(parsed) + t.finish()
         if call.stream:
             return Reply(events=once(events))
         return Reply(message=accumulate(events))
 
-    def _events(self, response: httpx.Response, t: GeminiStreamTranslator) -> AsyncIterator[list[Event]]:
+    def _events(self, response: httpx.Response, t: GeminiStreamTranslator, call: Call) -> AsyncIterator[list[Event]]:
         def on_payload(event: str | None, payload: dict[str, Any]) -> list[Event]:
             # The translator itself turns an {"error": ...} chunk into an error event.
             return t.feed(payload)
 
-        return pump(response, t, self.display_name, on_payload, self.settings.network.idle)
+        return pump(response, t, self.display_name, on_payload, self.settings.network.idle,
+                    call.ping_interval)

@@ -53,7 +53,7 @@ class OpenAIChatProvider(Provider):
         )
         translator = self.translator(call)
         if call.stream and response.headers.get("content-type", "").startswith("text/event-stream"):
-            return Reply(events=self._events(response, translator), aclose=response.aclose)
+            return Reply(events=self._events(response, translator, call), aclose=response.aclose)
         parsed = parse_json_object(await http.read_body(response, self.display_name), self.display_name)
         if "error" in parsed and "choices" not in parsed:
             raise chunk_error(self.display_name, parsed)
@@ -62,11 +62,12 @@ class OpenAIChatProvider(Provider):
             return Reply(events=once(events))
         return Reply(message=accumulate(events))
 
-    def _events(self, response: httpx.Response, t: ChatStreamTranslator) -> AsyncIterator[list[Event]]:
+    def _events(self, response: httpx.Response, t: ChatStreamTranslator, call: Call) -> AsyncIterator[list[Event]]:
         def on_payload(event: str | None, payload: dict[str, Any]) -> list[Event]:
             # Groq sends `event: error` frames; others an {"error": ...} chunk.
             if "choices" not in payload and (event == "error" or "error" in payload):
                 return t.fail(chunk_error(self.display_name, payload))
             return t.feed(payload)
 
-        return pump(response, t, self.display_name, on_payload, self.settings.network.idle)
+        return pump(response, t, self.display_name, on_payload, self.settings.network.idle,
+                    call.ping_interval)
