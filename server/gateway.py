@@ -24,6 +24,7 @@ from server.config import Config, ConfigError, ProviderConfig
 from server.dispatch import Dispatcher
 from server.errors import ApiError, AuthenticationFailed, NotFound
 from server.providers.aiohttp_transport import AiohttpTransport
+from server.providers.http import HttpxUpstream
 from server.providers.base import Provider
 from server.providers.presets import profile_for
 from server.secrets import KeyringUnavailable, SecretStore
@@ -81,7 +82,7 @@ class Gateway:
         self._config = config
         self._providers: dict[str, Provider] = {}
         self._access_key: str | None = None
-        self._clients: dict[tuple[Any, ...], httpx.AsyncClient] = {}
+        self._clients: dict[tuple[Any, ...], tuple[httpx.AsyncClient, AiohttpTransport | None]] = {}
         self._started = False
         self.activity: collections.deque[ActivityEntry] = collections.deque(maxlen=200)
         self.listeners: list[Callable[[str], None]] = []
@@ -94,9 +95,9 @@ class Gateway:
         self._started = True
 
     async def shutdown(self) -> None:
-        clients, self._clients = list(self._clients.values()), {}
-        for client in clients:
-            await client.aclose()
+        paths, self._clients = list(self._clients.values()), {}
+        for client, _ in paths:
+            await client.aclose()  # closes its transport (and aiohttp session) too
 
     def client_for(self, pconf: ProviderConfig) -> httpx.AsyncClient:
         """A pooled client per distinct network path (proxy, CA, timeouts).
@@ -104,31 +105,42 @@ class Gateway:
         Proxies and trust are decided here once per provider (server/network.py),
         not by httpx from the environment on every request.
         """
+        return self._path_for(pconf)[0]
+
+    def upstream_for(self, pconf: ProviderConfig) -> Any:
+        """What providers POST through: aiohttp directly when the path is
+        direct, else the httpx client (proxies, injected test transports)."""
+        client, direct = self._path_for(pconf)
+        return direct if direct is not None else HttpxUpstream(client)
+
+    def _path_for(self, pconf: ProviderConfig) -> tuple[httpx.AsyncClient, AiohttpTransport | None]:
         net = pconf.network
         proxy = network.proxy_for(pconf.base_url, net, os.environ)
         if proxy:
             proxy = network.with_credentials(proxy, self._proxy_password)
         key = (proxy, net.ca_file, net.connect, net.first_byte, net.idle)
-        client = self._clients.get(key)
-        if client is None:
+        cached = self._clients.get(key)
+        if cached is None:
             ctx = network.ssl_context(net.ca_file)
             transport = self._transport
+            direct = None
+            read_timeout = max(net.first_byte, net.idle, 600.0)
             if transport is None and proxy is None:
                 # Direct requests: aiohttp's C parser (providers/aiohttp_transport.py).
-                transport = AiohttpTransport(ssl_context=ctx)
+                direct = transport = AiohttpTransport(ssl_context=ctx, connect=net.connect, read=read_timeout)
             client = httpx.AsyncClient(
                 transport=transport,
                 proxy=None if transport is not None else proxy,
                 verify=ctx,
                 # The per-read timeout is a backstop: first byte and idle
                 # silence are enforced by the providers (providers/http.py).
-                timeout=httpx.Timeout(max(net.first_byte, net.idle, 600.0), connect=net.connect),
+                timeout=httpx.Timeout(read_timeout, connect=net.connect),
                 limits=httpx.Limits(max_connections=256, max_keepalive_connections=64),
                 follow_redirects=False,
                 trust_env=False,
             )
-            self._clients[key] = client
-        return client
+            cached = self._clients[key] = (client, direct)
+        return cached
 
     def _proxy_password(self, entry: str) -> str | None:
         try:
@@ -212,7 +224,7 @@ class Gateway:
         """A provider object for ``pconf`` with ``key``, not cached: the
         settings page tests drafts (a pasted key, an unsaved URL) with it."""
         try:
-            client = self.client_for(pconf)
+            client = self.upstream_for(pconf)
         except network.NetworkConfigError as exc:
             raise ApiError(f"{pconf.display_name}: {exc}") from None
         cls = _provider_class(pconf.type)

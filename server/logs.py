@@ -30,6 +30,28 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class _RotatingFile(logging.handlers.RotatingFileHandler):
+    """RotatingFileHandler that counts bytes instead of asking the OS.
+
+    The standard ``shouldRollover`` stats and seeks the file on every
+    record: 4.5 % of a small request's CPU here (build/bench, issue 7).
+    """
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._bytes = self.stream.tell() if self.stream else 0
+
+    def shouldRollover(self, record: logging.LogRecord) -> int:
+        if self.maxBytes <= 0:
+            return 0
+        self._bytes += len(self.format(record)) + 1
+        return 1 if self._bytes >= self.maxBytes else 0
+
+    def doRollover(self) -> None:
+        super().doRollover()
+        self._bytes = 0
+
+
 def setup_file_logging(log_dir: Path, level: int = logging.INFO) -> Path:
     """Attach a rotating file handler to the root logger; return the file."""
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -38,7 +60,7 @@ def setup_file_logging(log_dir: Path, level: int = logging.INFO) -> Path:
     for handler in root.handlers:
         if isinstance(handler, logging.handlers.RotatingFileHandler) and Path(handler.baseFilename) == path:
             return path
-    handler = logging.handlers.RotatingFileHandler(path, maxBytes=2_000_000, backupCount=3, encoding="utf-8")
+    handler = _RotatingFile(path, maxBytes=2_000_000, backupCount=3, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
     handler.addFilter(RedactingFilter())
     root.addHandler(handler)

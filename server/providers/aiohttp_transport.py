@@ -8,8 +8,12 @@ hands over everything already buffered in one read, so a 50-chunk stream
 costs a third of the CPU. Providers keep the httpx API (``httpx.Response``,
 ``aiter_bytes``), and tests can still inject any httpx transport.
 
-Requests through a proxy keep httpx's transport (SOCKS included); see
-Gateway.client_for. Errors are mapped onto httpx's exception types so the
+Providers reach it through :meth:`AiohttpTransport.post`, which skips
+httpx's client layer too (request building, cookies, auth and redirect
+hooks: another 15 % of a small request); the response offers the few
+``httpx.Response`` members providers use. Requests through a proxy, and
+tests that inject a transport, go through an httpx client instead (see
+Gateway.upstream_for). Errors are mapped onto httpx's exception types so the
 provider's plain-words reasons (providers/http.py) stay the same.
 """
 from __future__ import annotations
@@ -20,6 +24,46 @@ from typing import Any, AsyncIterator
 
 import aiohttp
 import httpx
+
+
+async def _chunks(response: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
+    try:
+        # iter_any: all the bytes already received, in one piece.
+        async for chunk in response.content.iter_any():
+            yield chunk
+    except (asyncio.TimeoutError, aiohttp.ServerTimeoutError) as exc:
+        raise httpx.ReadTimeout(str(exc) or "read timed out") from exc
+    except aiohttp.ClientPayloadError as exc:
+        raise httpx.RemoteProtocolError(str(exc)) from exc
+    except aiohttp.ClientError as exc:
+        raise httpx.ReadError(str(exc)) from exc
+
+
+async def _release(response: aiohttp.ClientResponse) -> None:
+    if response.content.at_eof():
+        response.release()   # back to the pool for the next request
+    else:
+        response.close()     # abandoned mid-body (client gone): drop it
+
+
+class AioResponse:
+    """The members of httpx.Response that providers use, over aiohttp."""
+
+    __slots__ = ("_response", "status_code", "headers")
+
+    def __init__(self, response: aiohttp.ClientResponse) -> None:
+        self._response = response
+        self.status_code = response.status
+        self.headers = response.headers  # case-insensitive, like httpx's
+
+    def aiter_bytes(self) -> AsyncIterator[bytes]:
+        return _chunks(self._response)
+
+    async def aread(self) -> bytes:
+        return b"".join([chunk async for chunk in _chunks(self._response)])
+
+    async def aclose(self) -> None:
+        await _release(self._response)
 
 
 class _Body(httpx.AsyncByteStream):
@@ -41,10 +85,7 @@ class _Body(httpx.AsyncByteStream):
             raise httpx.ReadError(str(exc)) from exc
 
     async def aclose(self) -> None:
-        if self._response.content.at_eof():
-            self._response.release()   # back to the pool for the next request
-        else:
-            self._response.close()     # abandoned mid-body (client gone): drop it
+        await _release(self._response)
 
 
 def _map_connect_error(exc: BaseException) -> httpx.HTTPError:
@@ -68,8 +109,10 @@ def _map_connect_error(exc: BaseException) -> httpx.HTTPError:
 
 class AiohttpTransport(httpx.AsyncBaseTransport):
     def __init__(self, *, ssl_context: ssl.SSLContext, max_connections: int = 256,
-                 keepalive_timeout: float = 60.0) -> None:
+                 keepalive_timeout: float = 60.0, connect: float | None = None,
+                 read: float | None = None) -> None:
         self._ssl = ssl_context
+        self._timeout = aiohttp.ClientTimeout(total=None, sock_connect=connect, sock_read=read)
         self._limit = max_connections
         self._keepalive = keepalive_timeout
         self._session: aiohttp.ClientSession | None = None
@@ -80,7 +123,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             connector = aiohttp.TCPConnector(ssl=self._ssl, limit=self._limit, limit_per_host=0,
                                              keepalive_timeout=self._keepalive, enable_cleanup_closed=False)
             self._session = aiohttp.ClientSession(
-                connector=connector, auto_decompress=False,  # httpx decodes content-encoding
+                connector=connector, auto_decompress=True,
                 trust_env=False, cookie_jar=aiohttp.DummyCookieJar(),
                 skip_auto_headers=("User-Agent",), raise_for_status=False,
             )
@@ -103,11 +146,26 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             raise _map_connect_error(exc) from exc
         return httpx.Response(
             status_code=response.status,
-            headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in response.raw_headers],
+            # aiohttp already decoded the body: httpx must not decode it again.
+            headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in response.raw_headers
+                     if k.lower() not in (b"content-encoding", b"content-length")],
             stream=_Body(response),
             request=request,
             extensions={"http_version": b"HTTP/1.1", "reason_phrase": (response.reason or "").encode()},
         )
+
+    async def post(self, url: str, headers: dict[str, str], content: bytes) -> AioResponse:
+        """POST straight through aiohttp; the response is not read yet."""
+        try:
+            response = await self._get_session().request(
+                "POST", url, headers=headers, data=content, allow_redirects=False,
+                timeout=self._timeout, compress=None,
+            )
+        except asyncio.CancelledError:
+            raise
+        except (aiohttp.ClientError, asyncio.TimeoutError, ssl.SSLError, OSError) as exc:
+            raise _map_connect_error(exc) from exc
+        return AioResponse(response)
 
     async def aclose(self) -> None:
         if self._session is not None:

@@ -10,8 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Awaitable, Callable
 
-import httpx
-
 Event = dict[str, Any]
 
 
@@ -73,7 +71,7 @@ class Provider:
         self,
         provider_id: str,
         settings: Any,
-        client: httpx.AsyncClient,
+        client: Any,  # an upstream with post(): AiohttpTransport or providers.http.HttpxUpstream
         api_key: str | None,
         profile: dict[str, Any] | None = None,
     ) -> None:

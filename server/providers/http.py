@@ -9,7 +9,7 @@ and the failing step, never a header or a key.
 from __future__ import annotations
 
 import asyncio
-from typing import AsyncIterator, Callable, Mapping
+from typing import Any, AsyncIterator, Callable, Mapping
 
 import httpx
 
@@ -45,8 +45,19 @@ def _reason(exc: httpx.HTTPError) -> str:
     return type(exc).__name__
 
 
+class HttpxUpstream:
+    """``post`` over an httpx client: proxied paths and injected transports."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+
+    async def post(self, url: str, headers: Mapping[str, str], content: bytes) -> httpx.Response:
+        request = self.client.build_request("POST", url, headers=headers, content=content)
+        return await self.client.send(request, stream=True)
+
+
 async def open_stream(
-    client: httpx.AsyncClient,
+    client: Any,
     provider: str,
     url: str,
     *,
@@ -61,10 +72,9 @@ async def open_stream(
     ``secret`` (the provider key) is scrubbed from error messages: some
     upstreams quote the key they rejected.
     """
-    request = client.build_request("POST", url, headers=headers, content=content)
     try:
         async with asyncio.timeout(first_byte):
-            response = await client.send(request, stream=True)
+            response = await client.post(url, headers, content)
     except TimeoutError:
         raise ConnectionFailed(provider, f"no answer within {first_byte:g} s") from None
     except httpx.HTTPError as exc:
