@@ -76,6 +76,8 @@ def describe_error(exc: BaseException, pconf: ProviderConfig, model: str,
             problem = "tls"
         elif "could not be resolved" in low:
             problem = "dns"
+        elif "proxy" in low:
+            problem = "proxy_auth" if "password" in low else "proxy"
         else:
             app = local_app(pconf)
             if app:

@@ -383,7 +383,10 @@ async def test_provider() -> Response:
         provider = gw.provider(pconf.id) if saved else gw.build_provider(pconf, key)
     except (SwitchboardError, KeyringUnavailable) as exc:
         return _json({"ok": False, **probe.describe_error(exc, pconf, model, key)})
-    return _json(await probe.test_connection(provider, pconf, model, key))
+    result = await probe.test_connection(provider, pconf, model, key)
+    # Which way the request went: "direct" or "via proxy http://host:port" (issue 10).
+    result["path"] = gw.proxy_description(pconf)
+    return _json(result)
 
 
 @bp.post("/settings/api/models")

@@ -169,9 +169,11 @@
     el.className = "result " + (r.ok ? "ok" : "bad");
     if (r.ok) {
       el.append(h("span", { text: "✓ " + t("test.ok", { model: r.model, ttft: r.ttft_ms, total: r.total_ms }) }));
+      if (r.path) el.append(" ", h("span", { class: "muted", text: t("test.path", { path: r.path }) }));
       return;
     }
     el.append(h("strong", { text: "✗ " + problemText(r) }));
+    if (r.path) el.append(" ", h("span", { class: "muted", text: t("test.path", { path: r.path }) }));
     if (r.detail) el.append(h("details", null, h("summary", { text: t("common.details") }), h("span", { class: "mono", text: r.detail })));
   }
   function busy(el, text) { el.className = "result busy"; el.replaceChildren(text); }

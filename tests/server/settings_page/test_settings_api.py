@@ -153,7 +153,27 @@ def test_connection_ok_through_real_provider_path(make_server, signed_in, upstre
     assert sent.path == "/v1/chat/completions"
     assert sent.json["stream"] is True and sent.json["model"] == "m2"
     assert sent.headers["authorization"] == f"Bearer {PROVIDER_KEY}"
+    assert result["path"] == "direct"
     no_key_anywhere(api, server)
+
+
+def test_connection_names_the_proxy_and_its_failures(make_server, signed_in, upstream):
+    from tests.support.proxies import HttpProxy
+
+    proxy = HttpProxy("alice", "right")
+    try:
+        config = config_with(f"http://upstream.example:{upstream.port}")
+        config["network"] = {"proxy": proxy.url.replace("://", "://alice@")}
+        server = make_server(config)
+        server.secrets.set("up", PROVIDER_KEY)
+        server.secrets.set(f"proxy:127.0.0.1:{proxy.port}", "wrong")
+        api = signed_in(server)
+        result = api.call("POST", "test", {"id": "up", "model": "m2"}).json()
+        assert result["ok"] is False and result["problem"] == "proxy_auth", result
+        assert result["path"] == f"via proxy http://127.0.0.1:{proxy.port}"
+        assert "wrong" not in json.dumps(result)
+    finally:
+        proxy.close()
 
 
 @pytest.mark.parametrize("status,body,problem", [
