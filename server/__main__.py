@@ -11,6 +11,7 @@ from hypercorn.asyncio import serve
 
 from server.app import create_app
 from server.logs import setup_file_logging
+from server.loop import new_event_loop
 from server.runner import hypercorn_config
 from server.settings import Settings
 
@@ -62,7 +63,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"switchboard: config problem: {gw.config_error}", file=sys.stderr)
     print(f"Switchboard listening on http://{host}:{port}", file=sys.stderr, flush=True)
     try:
-        asyncio.run(_serve(app, host, port))
+        with asyncio.Runner(loop_factory=new_event_loop) as runner:
+            runner.run(_serve(app, host, port))
     except OSError as exc:
         print(f"switchboard: cannot listen on {host}:{port}: {exc.strerror}", file=sys.stderr)
         return 1

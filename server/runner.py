@@ -16,6 +16,8 @@ from typing import Any
 from hypercorn.asyncio import serve
 from hypercorn.config import Config as HypercornConfig
 
+from server.loop import new_event_loop
+
 log = logging.getLogger("switchboard")
 
 
@@ -44,7 +46,7 @@ class ServerThread(threading.Thread):
         self._shutdown_event: asyncio.Event | None = None
 
     def run(self) -> None:
-        loop = asyncio.new_event_loop()
+        loop = new_event_loop()
         self.loop = loop
         asyncio.set_event_loop(loop)
         self._shutdown_event = asyncio.Event()
