@@ -57,7 +57,11 @@ def parse_network(raw: Any, where: str, base: NetworkSettings | None = None) -> 
     if not isinstance(proxy, str) or not proxy:
         raise NetworkConfigError(f"{where}.proxy: must be \"system\", \"none\" or a proxy URL")
     if proxy not in ("system", "none"):
-        parts = urlsplit(proxy)
+        try:
+            parts = urlsplit(proxy)
+            _ = parts.port  # raises on a port that is not a number
+        except ValueError:
+            raise NetworkConfigError(f"{where}.proxy: {proxy!r} is not a valid proxy URL") from None
         if parts.scheme not in PROXY_SCHEMES or not parts.hostname:
             raise NetworkConfigError(f"{where}.proxy: use http://, https:// or socks5:// with a host, as in http://127.0.0.1:7890")
         if parts.password:
@@ -123,10 +127,13 @@ def proxy_for(url: str, settings: NetworkSettings, environ: Mapping[str, str],
 
 def with_credentials(proxy: str, password_lookup: Callable[[str], str | None]) -> str:
     """Put the keyring's password into a proxy URL that names a user."""
-    parts = urlsplit(proxy)
+    try:
+        parts = urlsplit(proxy)
+        port = parts.port or (1080 if parts.scheme.startswith("socks") else 8080)
+    except ValueError:
+        return proxy
     if not parts.username or parts.password is not None:
         return proxy
-    port = parts.port or (1080 if parts.scheme.startswith("socks") else 8080)
     password = password_lookup(f"proxy:{parts.hostname}:{port}")
     if not password:
         return proxy

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import re
 from typing import Any
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from server.config import PROVIDER_TYPES, TARGET_SLOTS
 from server.errors import InvalidRequest
@@ -184,3 +185,98 @@ def route_fields(body: dict[str, Any], current: dict[str, Any] | None) -> dict[s
     if not entry.get("default"):
         raise BadInput("default_required", "default")
     return entry
+
+
+# -- network -------------------------------------------------------------------
+
+PROXY_MODES = ("system", "none", "custom")
+TIMEOUT_NAMES = ("connect", "first_byte", "idle")
+
+
+def proxy_parts(proxy: str) -> dict[str, Any]:
+    """How the page shows a stored ``proxy`` value: mode, address, user."""
+    if proxy in ("system", "none"):
+        return {"mode": proxy, "url": "", "user": ""}
+    parts = urlsplit(proxy)
+    netloc = parts.netloc.rpartition("@")[2]
+    return {"mode": "custom", "url": urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment)),
+            "user": unquote(parts.username or "")}
+
+
+def proxy_entry(proxy: str) -> str:
+    """The keyring entry for a proxy URL's password (as network.with_credentials reads it)."""
+    parts = urlsplit(proxy)
+    port = parts.port or (1080 if parts.scheme.startswith("socks") else 8080)
+    return f"proxy:{parts.hostname}:{port}"
+
+
+def _secret(body: dict[str, Any], field: str) -> str:
+    value = body.get(field, "")
+    if value is None:
+        return ""
+    if not isinstance(value, str) or len(value) > MAX_KEY or any(c in value for c in "\r\n\x00"):
+        raise BadInput("bad_field", field)
+    return value
+
+
+def network_fields(body: dict[str, Any], current: Any) -> tuple[dict[str, Any], str]:
+    """The global ``network`` section a Network-screen body describes, and
+    the proxy password to store ('' for none). Fields the body leaves out
+    (and unknown fields in the file) are kept; ``config.parse`` validates."""
+    entry = copy.deepcopy(current) if isinstance(current, dict) else {}
+    password = ""
+    if "proxy" in body:
+        mode = body.get("proxy")
+        if mode not in PROXY_MODES:
+            raise BadInput("bad_field", "proxy")
+        if mode != "custom":
+            entry["proxy"] = mode
+        else:
+            url = text(body, "proxy_url", limit=2000)
+            user = text(body, "proxy_user")
+            password = _secret(body, "proxy_password")
+            if not url:
+                raise BadInput("proxy_url_required", "proxy_url")
+            if "://" not in url:
+                url = "http://" + url  # "127.0.0.1:7890" means an HTTP proxy
+            if any(c.isspace() for c in url):
+                raise BadInput("bad_proxy_url", "proxy_url")
+            try:
+                parts = urlsplit(url)
+                parts.port
+            except ValueError:  # "Invalid IPv6 URL", a port that is not a number
+                raise BadInput("bad_proxy_url", "proxy_url") from None
+            if parts.password is not None:
+                raise BadInput("proxy_password_in_url", "proxy_url")
+            if not user:
+                user = unquote(parts.username or "")
+            host = parts.netloc.rpartition("@")[2]
+            netloc = f"{quote(user, safe='')}@{host}" if user else host
+            entry["proxy"] = urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+            if password and not user:
+                raise BadInput("proxy_password_needs_user", "proxy_user")
+    if "ca_file" in body:
+        ca_file = text(body, "ca_file", limit=4096)
+        if ca_file:
+            entry["ca_file"] = ca_file
+        else:
+            entry.pop("ca_file", None)
+    if "timeouts" in body:
+        wanted = body.get("timeouts")
+        if not isinstance(wanted, dict):
+            raise BadInput("bad_field", "timeouts")
+        timeouts = entry.get("timeouts")
+        timeouts = dict(timeouts) if isinstance(timeouts, dict) else {}
+        for name in TIMEOUT_NAMES:
+            if name not in wanted:
+                continue
+            value = wanted[name]
+            if value is None or value == "":
+                timeouts.pop(name, None)  # back to the default
+            else:
+                timeouts[name] = value     # config.parse checks the number
+        if timeouts:
+            entry["timeouts"] = timeouts
+        else:
+            entry.pop("timeouts", None)
+    return entry, password

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import dataclasses
+import os
 import secrets as _random
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ import orjson
 from quart import Blueprint, Response, redirect, request
 
 from server import config as config_mod
+from server import network as network_mod
 from server.config import ConfigError, ProviderConfig
 from server.errors import NotFound, SwitchboardError
 from server.gateway import Gateway
@@ -401,6 +403,90 @@ async def list_models() -> Response:
                                                           pconf, "", key)})
     return _json(await probe.fetch_models(client, pconf, key, profile_for(pconf.profile, pconf.base_url)))
 
+
+
+# -- network (proxy, certificates, timeouts) ---------------------------------------------
+
+def _ca_status(path: str) -> str:
+    """Whether a CA file path is usable, in a code the page words. Only the
+    path is looked at (exists, is a file, may be read); nothing is read."""
+    if not path:
+        return ""
+    if not os.path.isabs(path):
+        return "ca_not_absolute"
+    if not os.path.isfile(path):
+        return "ca_missing"
+    if not os.access(path, os.R_OK):
+        return "ca_unreadable"
+    return "ok"
+
+
+def _network_view(gw: Gateway) -> dict[str, Any]:
+    net = gw.config.network
+    proxy = edits.proxy_parts(net.proxy)
+    password_saved, problem = False, ""
+    if proxy["mode"] == "custom" and proxy["user"]:
+        try:
+            password_saved = bool(gw.secrets.get(edits.proxy_entry(net.proxy)))
+        except (KeyringUnavailable, ValueError):
+            problem = "keyring"
+    raw_timeouts = ((gw.config.raw.get("network") or {}).get("timeouts") or {}) \
+        if isinstance(gw.config.raw.get("network"), dict) else {}
+    raw_providers = gw.config.raw.get("providers") or {}
+    own = [p.display_name for pid, p in gw.config.providers.items()
+           if isinstance(raw_providers.get(pid), dict) and raw_providers[pid].get("network")]
+    return {"proxy": proxy | {"password_saved": password_saved, "problem": problem},
+            "ca_file": net.ca_file, "ca_status": _ca_status(net.ca_file),
+            "timeouts": {name: (raw_timeouts.get(name) if isinstance(raw_timeouts, dict) else None)
+                         for name in edits.TIMEOUT_NAMES},
+            "defaults": dict(network_mod.DEFAULT_TIMEOUTS),
+            "providers_with_own": own}
+
+
+def _network_error(exc: ConfigError) -> edits.BadInput:
+    """``network.timeouts.connect: must be …`` -> field ``timeouts.connect``, detail ``must be …``."""
+    message = str(exc)
+    where, sep, detail = message.partition(": ")
+    if sep and where.startswith("network"):
+        field = where[len("network."):] if where.startswith("network.") else "network"
+        return edits.BadInput("network_invalid", field, detail=detail)
+    return edits.BadInput("config_invalid", detail=message)
+
+
+@bp.get("/settings/api/network")
+async def network_view() -> Response:
+    return _json(_network_view(gateway()))
+
+
+@bp.put("/settings/api/network")
+async def put_network() -> Response:
+    gw = gateway()
+    body = await _body()
+    data = _raw(gw)
+    entry, password = edits.network_fields(body, data.get("network"))
+    data["network"] = entry
+    if "ca_file" in body and entry.get("ca_file"):
+        status = _ca_status(entry["ca_file"])
+        if status != "ok":
+            raise edits.BadInput(status, "ca_file")
+    try:
+        config_mod.parse(data)
+    except ConfigError as exc:
+        error = _network_error(exc)
+        if error.details["field"] == "proxy" and body.get("proxy") == "custom":
+            error.details["field"] = "proxy_url"  # the address the person typed
+        raise error from None
+    proxy = entry.get("proxy", "system")
+    clear = body.get("clear_proxy_password") is True
+    if password:
+        _set_key(gw, edits.proxy_entry(proxy), password)
+    elif clear and proxy not in ("system", "none"):
+        try:
+            gw.secrets.delete(edits.proxy_entry(proxy))
+        except KeyringUnavailable:
+            pass
+    _save(gw, data)
+    return _json({"ok": True, **_network_view(gw)})
 
 
 # -- routes ---------------------------------------------------------------------------

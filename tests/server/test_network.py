@@ -68,6 +68,8 @@ def test_system_proxy_follows_the_os_settings_and_bypass_list():
 
 @pytest.mark.parametrize("network,message", [
     ({"proxy": "ftp://x:1"}, "network.proxy: use http://"),
+    ({"proxy": "http://[::1"}, "not a valid proxy URL"),
+    ({"proxy": "http://proxy:port"}, "not a valid proxy URL"),
     ({"proxy": "http://bob:hunter2@proxy:8080"}, "keep the password out of the file"),
     ({"timeouts": {"connect": 0}}, "network.timeouts.connect"),
     ({"timeouts": {"firstbyte": 3}}, "unknown setting 'firstbyte'"),

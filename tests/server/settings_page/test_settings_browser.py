@@ -338,3 +338,64 @@ def test_signed_out_page(make_server, browser):
         expect(page.get_by_role("heading", name="This settings link has expired")).to_be_visible()
     finally:
         ctx.close()
+
+
+def test_network_screen(make_server, upstream, new_page, tmp_path):
+    server = make_server({"providers": {"up": openai_provider(upstream.url)},
+                          "routes": {"main": {"default": "up/m1"}}, "active_route": "main"})
+    pem = tmp_path / "company-root.pem"
+    pem.write_text("-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n")
+    password = "pr0xy-SECRET-pa55word-77"
+    page = new_page(server)
+    page.get_by_role("link", name="Network").click()
+    expect(page.get_by_role("heading", name="Network", exact=True)).to_be_visible()
+    expect(page.get_by_label("Use system settings")).to_be_checked()
+    expect(page.get_by_label("Proxy address")).to_be_hidden()
+    expect(page.get_by_label("Connect timeout")).to_have_attribute("placeholder", "10")
+    expect(page.get_by_label("First answer timeout")).to_have_attribute("placeholder", "120")
+
+    # Errors come back in plain words and nothing is saved.
+    page.get_by_label("Custom proxy").check()
+    page.get_by_label("Proxy address").fill("ftp://proxy.corp.example:21")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#network-error")).to_contain_text("Please check “Proxy address”")
+    assert not server.settings.config_path.exists()
+
+    page.get_by_label("Proxy address").fill("http://proxy.corp.example:3128")
+    page.get_by_label("User name (optional)").fill("alice")
+    page.get_by_label("Password (optional)").fill(password)
+    page.get_by_label("Certificate file (PEM) (optional)").fill(str(pem))
+    page.get_by_label("First answer timeout").fill("300")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("A password is saved.", exact=False)).to_be_visible()
+    expect(page.get_by_label("Password (optional)")).to_have_value("")
+
+    saved = json.loads(server.settings.config_path.read_text())
+    assert saved["network"] == {"proxy": "http://alice@proxy.corp.example:3128", "ca_file": str(pem),
+                                "timeouts": {"first_byte": 300}}
+    assert server.secrets.get("proxy:proxy.corp.example:3128") == password
+    assert server.gateway.config.network.first_byte == 300.0
+    assert password not in page.content() and password not in server.settings.config_path.read_text()
+    expect(page.get_by_label("Proxy address")).to_have_value("http://proxy.corp.example:3128")
+    expect(page.get_by_label("User name (optional)")).to_have_value("alice")
+    shot(page, "network")
+
+    # Keyboard: a timeout that is not a number is caught before saving.
+    page.get_by_label("Connect timeout").fill("0")
+    page.get_by_label("Connect timeout").press("Enter")
+    expect(page.locator("#network-error")).to_contain_text("“Connect timeout” must be a number of seconds")
+    page.get_by_label("Connect timeout").fill("")
+    page.get_by_label("No proxy").check()
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_label("No proxy")).to_be_checked()
+    expect(page.get_by_label("Proxy address")).to_be_hidden()
+    assert server.gateway.config.network.proxy == "none"
+    unnamed = page.evaluate("""() => [...document.querySelectorAll('main input, main select')]
+        .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')).map(e => e.outerHTML)""")
+    assert unnamed == []
+
+    dark = new_page(server, color_scheme="dark")
+    dark.get_by_role("link", name="Network").click()
+    expect(dark.get_by_role("heading", name="Network", exact=True)).to_be_visible()
+    shot(dark, "network-dark")
+    assert page.js_errors == [] and dark.js_errors == []

@@ -144,6 +144,7 @@ STATE_CHANGING = [
     ("POST", "access-key/regenerate", None),
     ("POST", "test", {"id": "up"}),
     ("POST", "setup", {"preset": "openai", "model": "gpt-5", "api_key": "x"}),
+    ("PUT", "network", {"proxy": "none"}),
 ]
 
 
@@ -230,7 +231,8 @@ def httpx_json_error(status: int, message: str):
 
 FIELDS = ["id", "preset", "type", "base_url", "name", "api_key", "models", "model", "clear_key", "default",
           "opus", "sonnet", "haiku", "think", "long_context", "image", "web_search", "fallback",
-          "long_context_threshold", "activate", "profile", "headers"]
+          "long_context_threshold", "activate", "profile", "headers",
+          "proxy", "proxy_url", "proxy_user", "proxy_password", "clear_proxy_password", "ca_file", "timeouts"]
 json_leaf = st.one_of(st.none(), st.booleans(), st.integers(-2**63, 2**64), st.floats(allow_nan=False, allow_infinity=False),
                       st.text(max_size=30),
                       st.sampled_from(["openai", "ollama", "custom-openai", "gemini", "anthropic", "up", "main",
@@ -246,7 +248,7 @@ bodies = st.one_of(
 ENDPOINTS = [("POST", "providers"), ("PUT", "providers/{id}"), ("DELETE", "providers/{id}"),
              ("POST", "test"), ("POST", "models"), ("PUT", "routes/{id}"), ("DELETE", "routes/{id}"),
              ("POST", "active-route"), ("POST", "setup"), ("GET", "state"), ("GET", "activity"),
-             ("GET", "claude-code"), ("POST", "claude-code/{id}")]
+             ("GET", "claude-code"), ("POST", "claude-code/{id}"), ("GET", "network"), ("PUT", "network")]
 ids = st.one_of(st.sampled_from(["up", "main", "openai", "x" * 70, "a.b", "-bad", "connect", "disconnect"]),
                 st.text(alphabet="abc-_.%2F", min_size=1, max_size=10))
 
