@@ -72,17 +72,8 @@ class _Body(httpx.AsyncByteStream):
     def __init__(self, response: aiohttp.ClientResponse) -> None:
         self._response = response
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        try:
-            # iter_any: all the bytes already received, in one piece.
-            async for chunk in self._response.content.iter_any():
-                yield chunk
-        except (asyncio.TimeoutError, aiohttp.ServerTimeoutError) as exc:
-            raise httpx.ReadTimeout(str(exc) or "read timed out") from exc
-        except aiohttp.ClientPayloadError as exc:
-            raise httpx.RemoteProtocolError(str(exc)) from exc
-        except aiohttp.ClientError as exc:
-            raise httpx.ReadError(str(exc)) from exc
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return _chunks(self._response)
 
     async def aclose(self) -> None:
         await _release(self._response)
