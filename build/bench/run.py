@@ -49,7 +49,7 @@ sys.path.insert(0, str(HERE))
 import loadgen  # noqa: E402
 
 HOST = "127.0.0.1"
-ACCESS_KEY = "sk-swb-bench-access-key-0123456789"
+ACCESS_KEY = "bench-local-access-key-not-a-secret"
 FIXTURE = REPO.parent / "shared" / "fixtures" / "clients" / "claude_code_main_text_turn.json"
 TARGETS = ("direct", "translated", "passthrough")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
