@@ -13,7 +13,6 @@ import importlib
 import logging
 import os
 import threading
-import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -84,7 +83,6 @@ class Gateway:
         self._providers: dict[str, Provider] = {}
         self._access_key: str | None = None
         self._clients: dict[tuple[Any, ...], tuple[httpx.AsyncClient, AiohttpTransport | None]] = {}
-        self._started = False
         self.activity: collections.deque[ActivityEntry] = collections.deque(maxlen=200)
         self.listeners: list[Callable[[str], None]] = []
         self.dispatcher = Dispatcher()
@@ -93,7 +91,6 @@ class Gateway:
 
     # -- lifecycle -------------------------------------------------------------
     async def startup(self) -> None:
-        self._started = True
         # Move everything imported and built so far out of the collector's
         # sight: a full collection otherwise walks ~200k long-lived objects
         # (Quart, aiohttp, ...) and stalls every stream for tens of ms.
@@ -251,6 +248,3 @@ class Gateway:
             self.last_error = None
             self._notify("status")
 
-
-def now() -> float:
-    return time.monotonic()

@@ -7,7 +7,7 @@ config dir (platformdirs, app name ``switchboard``).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
@@ -42,7 +42,6 @@ class Settings:
     ping_interval: float = 10.0      # seconds of upstream silence before a ping (§A.6)
     max_body_bytes: int = 64 * 1024 * 1024
     log_to_file: bool = True
-    extra: dict[str, object] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, *, config_path: str | os.PathLike[str] | None = None,
