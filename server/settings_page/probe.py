@@ -113,6 +113,18 @@ def _test_call(model: str) -> Call:
     return Call(request=request, model=model, stream=True, requested_model=model)
 
 
+def _json_frames(frames: list[Any]) -> list[dict[str, Any]]:
+    out = []
+    for frame in frames:
+        try:
+            data = orjson.loads(frame.data)
+        except orjson.JSONDecodeError:
+            continue
+        if isinstance(data, dict):
+            out.append(data)
+    return out
+
+
 async def _events(reply: Any) -> Any:
     """The reply's Anthropic events one by one, whichever form it came in."""
     if reply.events is not None:
@@ -122,20 +134,11 @@ async def _events(reply: Any) -> Any:
     elif reply.raw is not None:
         parser = SSEParser()
         async for chunk in reply.raw:
-            for frame in parser.feed(chunk):
-                try:
-                    data = orjson.loads(frame.data)
-                except orjson.JSONDecodeError:
-                    continue
-                if isinstance(data, dict):
+            if chunk is not None:  # None: a ping is due
+                for data in _json_frames(parser.feed(chunk)):
                     yield data
-        for frame in parser.close():
-            try:
-                data = orjson.loads(frame.data)
-            except orjson.JSONDecodeError:
-                continue
-            if isinstance(data, dict):
-                yield data
+        for data in _json_frames(parser.close()):
+            yield data
     elif reply.message is not None or reply.body is not None:
         message = reply.message or orjson.loads(reply.body or b"{}")
         for block in message.get("content") or []:

@@ -229,6 +229,15 @@ def _save(gw: Gateway, data: dict[str, Any]) -> None:
                                details={"code": "save_failed", "params": {"detail": exc.strerror or ""}}) from None
 
 
+def _save_with_key(gw: Gateway, data: dict[str, Any], pid: str, key: str | None) -> None:
+    """Validate, store the provider's key, then save: a key is never stored
+    for a config that will not be saved."""
+    _validate(data)
+    if key:
+        _set_key(gw, pid, key)
+    _save(gw, data)
+
+
 def _set_key(gw: Gateway, entry: str, value: str) -> None:
     try:
         gw.secrets.set(entry, value)
@@ -281,10 +290,7 @@ async def create_provider() -> Response:
     route = None
     if not data["routes"] and models:
         route = _first_route(data, pid, models[0])
-    _validate(data)
-    if key:
-        _set_key(gw, pid, key)
-    _save(gw, data)
+    _save_with_key(gw, data, pid, key)
     return _json({"ok": True, "id": pid, "route": route}, 201)
 
 
@@ -328,8 +334,7 @@ async def delete_provider(pid: str) -> Response:
         raise SwitchboardError("provider_in_use", status=409, details={
             "code": "provider_in_use", "params": {"routes": ", ".join(using)}})
     del data["providers"][pid]
-    _validate(data)
-    _save(gw, data)
+    _save(gw, data)  # validates first: nothing is written when invalid
     if isinstance(current, dict) and current.get("api_key") == "keyring":
         try:
             gw.secrets.delete(pid)
@@ -502,8 +507,7 @@ async def put_route(rid: str) -> Response:
     data["routes"][rid] = entry
     if body.get("activate") is True or not data.get("active_route"):
         data["active_route"] = rid
-    _validate(data)
-    _save(gw, data)
+    _save(gw, data)  # validates first: nothing is written when invalid
     return _json({"ok": True, "id": rid})
 
 
@@ -519,8 +523,7 @@ async def delete_route(rid: str) -> Response:
             data["active_route"] = next(iter(data["routes"]))
         else:
             data.pop("active_route", None)
-    _validate(data)
-    _save(gw, data)
+    _save(gw, data)  # validates first: nothing is written when invalid
     return _json({"ok": True})
 
 
@@ -533,8 +536,7 @@ async def activate_route() -> Response:
         raise edits.BadInput("no_such_route", "id")
     data = _raw(gw)
     data["active_route"] = rid
-    _validate(data)
-    _save(gw, data)
+    _save(gw, data)  # validates first: nothing is written when invalid
     return _json({"ok": True, "active_route": rid})
 
 
@@ -557,10 +559,7 @@ async def setup() -> Response:
     rid = edits.unique_id(data["routes"], "main") if data["routes"] else "main"
     data["routes"][rid] = {"name": "Main", "default": f"{pid}/{model}"}
     data["active_route"] = rid
-    _validate(data)
-    if key:
-        _set_key(gw, pid, key)
-    _save(gw, data)
+    _save_with_key(gw, data, pid, key)
     return _json({"ok": True, "id": pid, "route": rid}, 201)
 
 

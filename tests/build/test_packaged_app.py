@@ -15,7 +15,6 @@ import json
 import os
 import secrets as random
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -28,7 +27,7 @@ import pytest
 from tests.build.conftest import BuiltApp
 from tests.conftest import gateway_config
 from tests.support.fake_upstream import FakeUpstream, json_script, sse_script
-from tests.support.live_server import ACCESS_KEY, free_port
+from tests.support.live_server import ACCESS_KEY, free_port, port_is_free
 from tray.single_instance import HANDOVER_HEADER, read_info
 
 pytestmark = pytest.mark.build
@@ -117,16 +116,6 @@ def launch():
     yield start
     for app in apps:
         app.kill()
-
-
-def port_is_free(port: int) -> bool:
-    with socket.socket() as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 def openai_stream(words: list[str]) -> Any:

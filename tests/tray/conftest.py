@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.live_server import ACCESS_KEY, free_port
+from tests.support.live_server import ACCESS_KEY, free_port, port_is_free
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -86,18 +86,6 @@ def wait_health(port: int, timeout: float = 20, proc: TrayProcess | None = None)
             pass
         time.sleep(0.1)
     raise AssertionError(f"nothing answered /health on port {port}" + (f":\n{proc.stderr}" if proc else ""))
-
-
-def port_is_free(port: int) -> bool:
-    import socket
-
-    with socket.socket() as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 @pytest.fixture
