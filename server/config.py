@@ -9,6 +9,7 @@ keyless local servers, or a literal value for tests).
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import os
 import re
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from server.fileio import atomic_write_json
+from server.fileio import atomic_write_bytes, ensure_private_dir, json_text
 from server.network import NetworkConfigError, NetworkSettings, parse_network
 
 PROVIDER_TYPES = ("openai", "anthropic", "gemini")
@@ -204,32 +205,145 @@ def _parse_route(rid: str, raw: Any, providers: dict[str, ProviderConfig]) -> Ro
 
 # -- files ---------------------------------------------------------------------
 
-def load(path: Path) -> Config:
-    """Load and validate; a missing file is an empty config (first run)."""
+BACKUPS_KEPT = 5
+
+
+@dataclass(frozen=True)
+class FileStamp:
+    """What a config file held when it was read or written: a later stamp
+    that differs means someone edited the file by hand meanwhile."""
+    size: int
+    digest: str
+    mtime_ns: int
+
+    @classmethod
+    def of(cls, data: bytes, mtime_ns: int = 0) -> "FileStamp":
+        return cls(len(data), hashlib.sha256(data).hexdigest(), mtime_ns)
+
+    def same_content(self, other: "FileStamp | None") -> bool:
+        return other is not None and (self.size, self.digest) == (other.size, other.digest)
+
+
+def read_stamped(path: Path) -> tuple[bytes | None, FileStamp | None]:
+    """The file's bytes and stamp; (None, None) when it does not exist."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, "rb") as fh:
+            data = fh.read()
+            mtime_ns = os.fstat(fh.fileno()).st_mtime_ns
     except FileNotFoundError:
-        return Config()
+        return None, None
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+    return data, FileStamp.of(data, mtime_ns)
+
+
+def stamp(path: Path) -> FileStamp | None:
+    return read_stamped(path)[1]
+
+
+def decode(path: Path, data: bytes) -> Config:
     try:
-        data = json.loads(text)
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path.name} is not UTF-8 text") from None
+    try:
+        decoded = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ConfigError(f"{path.name} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
-    return parse(data)
+    return parse(decoded)
 
 
-def save(path: Path, data: dict[str, Any]) -> Config:
-    """Validate, then write atomically (temp file + rename).
+def load_stamped(path: Path) -> tuple[Config, FileStamp | None]:
+    """Load and validate, with the stamp of exactly the bytes parsed; a
+    missing file is an empty config (first run)."""
+    data, file_stamp = read_stamped(path)
+    if data is None:
+        return Config(), None
+    return decode(path, data), file_stamp
+
+
+def load(path: Path) -> Config:
+    """Load and validate; a missing file is an empty config (first run)."""
+    return load_stamped(path)[0]
+
+
+def backup(path: Path, backup_dir: Path, keep: int = BACKUPS_KEPT) -> Path | None:
+    """Copy the file as it is now to ``backup_dir/<name>.<time>`` (0600 in
+    a 0700 folder) and keep only the ``keep`` newest copies."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    ensure_private_dir(backup_dir)
+    now = time.time()
+    base = f"{path.name}.{time.strftime('%Y%m%d-%H%M%S', time.localtime(now))}-{int(now * 1e6) % 1_000_000:06d}"
+    target = backup_dir / base
+    n = 1
+    while target.exists():
+        target = backup_dir / f"{base}-{n}"
+        n += 1
+    atomic_write_bytes(target, data)
+    old = sorted((p for p in backup_dir.iterdir() if p.name.startswith(path.name + ".") and p.is_file()),
+                 key=lambda p: (p.stat().st_mtime_ns, p.name))
+    for stale in old[:-keep] if keep > 0 else old:
+        try:
+            stale.unlink()
+        except OSError:
+            pass
+    return target
+
+
+def save(path: Path, data: dict[str, Any], *, backup_dir: Path | None = None) -> tuple[Config, FileStamp]:
+    """Validate, then write atomically (temp file + rename, 0600).
 
     A file on disk that does not parse is kept as ``<name>.corrupt-<time>``
-    rather than overwritten silently.
+    rather than overwritten silently; with ``backup_dir`` the version being
+    replaced is kept there too (the last :data:`BACKUPS_KEPT`). Returns the
+    config and the stamp of what was written.
     """
     config = parse(data)
     if path.exists():
+        if backup_dir is not None:
+            backup(path, backup_dir)
         try:
             json.loads(path.read_text(encoding="utf-8"))
         except (json.JSONDecodeError, UnicodeDecodeError):
             os.replace(path, path.with_name(f"{path.name}.corrupt-{int(time.time())}"))
-    atomic_write_json(path, data)
-    return config
+    payload = json_text(data).encode("utf-8")
+    atomic_write_bytes(path, payload)
+    try:
+        mtime_ns = path.stat().st_mtime_ns
+    except OSError:
+        mtime_ns = 0
+    return config, FileStamp.of(payload, mtime_ns)
+
+
+def merge(base: Any, ours: Any, theirs: Any) -> Any:
+    """Three-way merge of JSON values: what changed from ``base`` to
+    ``ours`` applied on top of ``theirs``.
+
+    Used when the file was edited by hand after it was loaded: the
+    program's change (ours) lands on the person's edit (theirs). Objects are
+    merged key by key; where both changed the same value, ours wins (the
+    replaced version stays in the backups).
+    """
+    if ours == base:
+        return _copy(theirs)
+    if theirs == base:
+        return _copy(ours)
+    if isinstance(base, dict) and isinstance(ours, dict) and isinstance(theirs, dict):
+        out: dict[str, Any] = {}
+        for key in list(theirs) + [k for k in ours if k not in theirs]:
+            b, o, t = base.get(key, _MISSING), ours.get(key, _MISSING), theirs.get(key, _MISSING)
+            value = merge(b, o, t)
+            if value is not _MISSING:
+                out[key] = value
+        return out
+    return _copy(ours)
+
+
+_MISSING: Any = object()
+
+
+def _copy(value: Any) -> Any:
+    return value if value is _MISSING else copy.deepcopy(value)

@@ -8,18 +8,20 @@ with.
 from __future__ import annotations
 
 import collections
+import copy
 import gc
 import importlib
 import logging
 import os
 import threading
 from dataclasses import dataclass
-from typing import Any, Callable
+from pathlib import Path
+from typing import Any, Callable, TypeVar
 
 import httpx
 
 from server import config as config_mod
-from server import network
+from server import fileio, network
 from server.config import Config, ConfigError, ProviderConfig
 from server.dispatch import Dispatcher
 from server.errors import ApiError, AuthenticationFailed, NotFound
@@ -31,6 +33,12 @@ from server.secrets import KeyringUnavailable, SecretStore
 from server.settings import Settings
 
 log = logging.getLogger("switchboard")
+T = TypeVar("T")
+
+
+class ConfigChangedOnDisk(ConfigError):
+    """The config file was edited by hand and its new content is invalid:
+    a save refuses rather than overwrite the person's edit."""
 
 _PROVIDER_CLASSES = {
     "openai": "server.providers.openai_chat.provider:OpenAIChatProvider",
@@ -69,16 +77,27 @@ class Gateway:
         self.secrets = secrets or SecretStore()
         self._transport = transport
         self._lock = threading.Lock()
+        # One save at a time (saves run in worker threads): read, edit, write.
+        self._save_lock = threading.RLock()
         self.config_error: str | None = None
+        path = settings.config_path
+        # A kill -9 mid-save leaves an empty temp file next to the config.
+        fileio.remove_stale_temps(path)
+        # The file as it was when the running config was read: a save that
+        # finds something else there re-reads it first (hand edits).
+        self._file_stamp: config_mod.FileStamp | None = None
         if config is None:
             try:
-                config = config_mod.load(settings.config_path)
+                config, self._file_stamp = config_mod.load_stamped(path)
             except ConfigError as exc:
                 # Serve (answering with a clear error) rather than crash; the
                 # tray and settings page show this message.
                 self.config_error = str(exc)
                 log.error("config: %s", exc)
                 config = Config()
+                self._file_stamp = self._stamp_or_none()
+        else:
+            self._file_stamp = self._stamp_or_none()
         self._config = config
         self._providers: dict[str, Provider] = {}
         self._access_key: str | None = None
@@ -166,17 +185,81 @@ class Gateway:
             self.config_error = None
         self._notify("config")
 
+    @property
+    def backup_dir(self) -> Path:
+        return self.settings.home / "backups"
+
     def save_config(self, data: dict[str, Any]) -> Config:
-        config = config_mod.save(self.settings.config_path, data)
+        """Validate and write ``data`` (a changed copy of ``config.raw``).
+
+        When the file was edited by hand since it was read, the change from
+        ``config.raw`` to ``data`` is merged onto the file's new content
+        (config.merge), so the person's edit stays. Blocking: call it from a
+        worker thread when on the event loop.
+        """
+        with self._save_lock:
+            base = self._config.raw
+            fresh = self._reload_if_changed()
+            if fresh is not None:
+                data = config_mod.merge(base, data, fresh.raw)
+            return self._write(data)
+
+    def update_config(self, edit: Callable[[dict[str, Any]], T]) -> T:
+        """Apply ``edit`` to a copy of the file's current content and save.
+
+        ``edit`` changes the dict in place (and may raise to cancel); it runs
+        on the file as it is on disk now, hand edits included, so nothing the
+        person wrote is dropped. Returns what ``edit`` returned. Blocking.
+        """
+        with self._save_lock:
+            fresh = self._reload_if_changed()
+            data = copy.deepcopy((fresh or self._config).raw)
+            result = edit(data)
+            self._write(data)
+            return result
+
+    def _stamp_or_none(self) -> config_mod.FileStamp | None:
+        try:
+            return config_mod.stamp(self.settings.config_path)
+        except ConfigError:
+            return None
+
+    def _reload_if_changed(self) -> Config | None:
+        """The file's config when it changed since it was read (None when
+        not); ConfigError, naming the file and the problem, when the new
+        content is invalid: then nothing may be written over it."""
+        path = self.settings.config_path
+        data, now = config_mod.read_stamped(path)
+        if now is None or now.same_content(self._file_stamp):
+            # Unchanged, or deleted by hand: the running config is the truth.
+            return None
+        try:
+            fresh = config_mod.decode(path, data or b"")
+        except ConfigError as exc:
+            raise ConfigChangedOnDisk(
+                f"{path} was changed outside Switchboard and now has a problem: {exc}. "
+                "Nothing was saved, so your edit is kept: fix the file (or undo the edit) and save again."
+            ) from None
+        log.info("config: %s was edited by hand; re-read it before saving", path.name)
+        self._file_stamp = now
+        self.set_config(fresh)
+        return fresh
+
+    def _write(self, data: dict[str, Any]) -> Config:
+        config, written = config_mod.save(self.settings.config_path, data, backup_dir=self.backup_dir)
+        self._file_stamp = written
         self.set_config(config)
         return config
 
     def switch_route(self, route_id: str) -> None:
+        def edit(data: dict[str, Any]) -> None:
+            if route_id not in (data.get("routes") or {}):
+                raise NotFound(f"no route named {route_id!r}")
+            data["active_route"] = route_id
+
         if route_id not in self._config.routes:
             raise NotFound(f"no route named {route_id!r}")
-        data = dict(self._config.raw)
-        data["active_route"] = route_id
-        self.save_config(data)
+        self.update_config(edit)
 
     def _notify(self, what: str) -> None:
         for listener in list(self.listeners):

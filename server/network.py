@@ -162,8 +162,26 @@ def ssl_context(ca_file: str = "") -> ssl.SSLContext:
 
         ctx = ssl.create_default_context(cafile=certifi.where())
     if ca_file:
-        try:
-            ctx.load_verify_locations(cafile=ca_file)
-        except (OSError, ssl.SSLError) as exc:
-            raise NetworkConfigError(f"ca_file: cannot load {ca_file}: {exc}") from None
+        _load_ca(ctx, ca_file)
     return ctx
+
+
+def _load_ca(ctx: ssl.SSLContext, ca_file: str) -> None:
+    try:
+        ctx.load_verify_locations(cafile=ca_file)
+    except (ssl.SSLError, ValueError):  # before OSError: SSLError is one
+        raise NetworkConfigError(f"ca_file: {ca_file} is not a certificate bundle "
+                                 "(expected PEM certificates, -----BEGIN CERTIFICATE-----)") from None
+    except FileNotFoundError:
+        raise NetworkConfigError(f"ca_file: {ca_file} does not exist; "
+                                 "fix the path in Settings → Network or remove it") from None
+    except OSError as exc:
+        raise NetworkConfigError(f"ca_file: cannot read {ca_file} ({exc.strerror or type(exc).__name__}); "
+                                 "check the file's permissions") from None
+
+
+def check_ca_file(ca_file: str) -> None:
+    """Load ``ca_file`` into a throw-away context: NetworkConfigError, in
+    plain words, when it is missing, unreadable or not a certificate bundle.
+    Blocking (reads the file)."""
+    _load_ca(ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT), ca_file)

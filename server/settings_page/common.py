@@ -8,9 +8,9 @@ claude_code_api); ``routes.py`` imports them all so they register on ``bp``.
 """
 from __future__ import annotations
 
-import copy
+import asyncio
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 import orjson
 from quart import Blueprint, Response, request
@@ -18,12 +18,13 @@ from quart import Blueprint, Response, request
 from server import config as config_mod
 from server.config import ConfigError
 from server.errors import SwitchboardError
-from server.gateway import Gateway
+from server.gateway import ConfigChangedOnDisk, Gateway
 from server.routes.common import gateway, json_body
 from server.secrets import KeyringUnavailable
 from server.settings_page import edits
 
 bp = Blueprint("settings_page", __name__)
+T = TypeVar("T")
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 _TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
@@ -68,6 +69,15 @@ def access_key_or_none(gw: Gateway) -> str | None:
 
 
 # -- saving -----------------------------------------------------------------------
+#
+# The keyring and the disk are slow (a keyring call can take seconds; a large
+# config takes tens of ms to write): none of it runs on the event loop, which
+# serves /v1/messages streams meanwhile. Handlers call ``update`` (and
+# ``off_loop`` for a keyring read); the sync helpers below run in a worker.
+
+async def off_loop(fn: Callable[..., T], *args: Any) -> T:
+    return await asyncio.to_thread(fn, *args)
+
 
 def validate(data: dict[str, Any]) -> None:
     try:
@@ -76,9 +86,26 @@ def validate(data: dict[str, Any]) -> None:
         raise edits.BadInput("config_invalid", detail=str(exc)) from None
 
 
-def save(gw: Gateway, data: dict[str, Any]) -> None:
+def _prepared(edit: Callable[[dict[str, Any]], T]) -> Callable[[dict[str, Any]], T]:
+    """``edit`` on the raw data as the page expects it (providers and routes present)."""
+    def run(data: dict[str, Any]) -> T:
+        if not isinstance(data.setdefault("providers", {}), dict) or \
+                not isinstance(data.setdefault("routes", {}), dict):
+            raise edits.BadInput("config_invalid")
+        return edit(data)
+    return run
+
+
+def update_sync(gw: Gateway, edit: Callable[[dict[str, Any]], T]) -> T:
+    """Apply ``edit`` to the config file's current content (hand edits
+    included) and save; blocking. ``edit`` changes the dict in place and may
+    raise BadInput; anything it does after ``validate(data)`` (storing a
+    key) happens only for a config that validates."""
     try:
-        gw.save_config(data)
+        return gw.update_config(_prepared(edit))
+    except ConfigChangedOnDisk as exc:
+        raise SwitchboardError(str(exc), status=409,
+                               details={"code": "config_changed", "field": "", "params": {"detail": str(exc)}}) from None
     except ConfigError as exc:
         raise edits.BadInput("config_invalid", detail=str(exc)) from None
     except OSError as exc:
@@ -86,13 +113,17 @@ def save(gw: Gateway, data: dict[str, Any]) -> None:
                                details={"code": "save_failed", "params": {"detail": exc.strerror or ""}}) from None
 
 
-def save_with_key(gw: Gateway, data: dict[str, Any], pid: str, key: str | None) -> None:
-    """Validate, store the provider's key, then save: a key is never stored
-    for a config that will not be saved."""
+async def update(gw: Gateway, edit: Callable[[dict[str, Any]], T]) -> T:
+    """``update_sync`` in a worker thread."""
+    return await asyncio.to_thread(update_sync, gw, edit)
+
+
+def save_key_after_validation(gw: Gateway, data: dict[str, Any], pid: str, key: str | None) -> None:
+    """Validate, then store the provider's key: a key is never stored for a
+    config that will not be saved. Runs inside an ``update`` edit."""
     validate(data)
     if key:
         set_key(gw, pid, key)
-    save(gw, data)
 
 
 def set_key(gw: Gateway, entry: str, value: str) -> None:
@@ -109,12 +140,3 @@ def delete_key(gw: Gateway, entry: str) -> None:
         gw.secrets.delete(entry)
     except KeyringUnavailable:
         pass
-
-
-def raw_config(gw: Gateway) -> dict[str, Any]:
-    data = copy.deepcopy(gw.config.raw)
-    data.setdefault("providers", {})
-    data.setdefault("routes", {})
-    if not isinstance(data["providers"], dict) or not isinstance(data["routes"], dict):
-        raise edits.BadInput("config_invalid")
-    return data

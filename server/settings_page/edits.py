@@ -130,6 +130,43 @@ def key_field(body: dict[str, Any]) -> str:
     return value
 
 
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def url_identity(url: str) -> tuple[str, str, int | None, str] | None:
+    """What makes two base URLs the same place: scheme, host, port (the
+    scheme's default filled in) and path without a trailing slash. None for
+    something that is not an http(s) URL."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or not parts.hostname:
+        return None
+    return scheme, parts.hostname.lower(), port or _DEFAULT_PORTS[scheme], parts.path.rstrip("/")
+
+
+def same_base_url(a: str, b: str) -> bool:
+    ia = url_identity(a)
+    return ia is not None and ia == url_identity(b)
+
+
+def check_key_stays(stored_ref: Any, old_url: Any, new_url: str, new_key: str) -> None:
+    """A stored key only ever goes to the base URL it was saved with.
+
+    ``stored_ref`` is the provider's ``api_key`` reference (keyring, env:NAME
+    or a literal in the file). When it is set, the URL changes and no new key
+    is given, raise ``key_needed`` on ``api_key``: the page asks for the key
+    again. Keyless providers are not affected.
+    """
+    if new_key or not stored_ref:
+        return
+    if not same_base_url(str(old_url or ""), new_url):
+        raise BadInput("key_needed", "api_key")
+
+
 def routes_using(raw: dict[str, Any], provider_id: str) -> list[str]:
     using = []
     for rid, route in (raw.get("routes") or {}).items():

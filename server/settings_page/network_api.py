@@ -14,12 +14,13 @@ from server.gateway import Gateway
 from server.routes.common import gateway
 from server.secrets import KeyringUnavailable
 from server.settings_page import edits
-from server.settings_page.common import bp, delete_key, json_response, raw_config, read_body, save, set_key
+from server.settings_page.common import bp, delete_key, json_response, off_loop, read_body, set_key, update
 
 
 def ca_status(path: str) -> str:
-    """Whether a CA file path is usable, in a code the page words. Only the
-    path is looked at (exists, is a file, may be read); nothing is read."""
+    """Whether a CA file is usable, in a code the page words: the path
+    (absolute, exists, may be read), then its content must load as a
+    certificate bundle. Blocking (reads the file); nothing of it is shown."""
     if not path:
         return ""
     if not os.path.isabs(path):
@@ -28,6 +29,10 @@ def ca_status(path: str) -> str:
         return "ca_missing"
     if not os.access(path, os.R_OK):
         return "ca_unreadable"
+    try:
+        network_mod.check_ca_file(path)
+    except network_mod.NetworkConfigError:
+        return "ca_invalid"
     return "ok"
 
 
@@ -65,32 +70,35 @@ def _network_error(exc: ConfigError) -> edits.BadInput:
 
 @bp.get("/settings/api/network")
 async def get_network() -> Response:
-    return json_response(network_view(gateway()))
+    # The keyring read and the CA file check run in a worker.
+    return json_response(await off_loop(network_view, gateway()))
 
 
 @bp.put("/settings/api/network")
 async def put_network() -> Response:
     gw = gateway()
     body = await read_body()
-    data = raw_config(gw)
-    entry, password = edits.network_fields(body, data.get("network"))
-    data["network"] = entry
-    if "ca_file" in body and entry.get("ca_file"):
-        status = ca_status(entry["ca_file"])
-        if status != "ok":
-            raise edits.BadInput(status, "ca_file")
-    try:
-        config_mod.parse(data)
-    except ConfigError as exc:
-        error = _network_error(exc)
-        if error.details["field"] == "proxy" and body.get("proxy") == "custom":
-            error.details["field"] = "proxy_url"  # the address the person typed
-        raise error from None
-    proxy = entry.get("proxy", "system")
-    clear = body.get("clear_proxy_password") is True
-    if password:
-        set_key(gw, edits.proxy_entry(proxy), password)
-    elif clear and proxy not in ("system", "none"):
-        delete_key(gw, edits.proxy_entry(proxy))
-    save(gw, data)
-    return json_response({"ok": True, **network_view(gw)})
+
+    def edit(data: dict[str, Any]) -> None:
+        entry, password = edits.network_fields(body, data.get("network"))
+        data["network"] = entry
+        if "ca_file" in body and entry.get("ca_file"):
+            status = ca_status(entry["ca_file"])
+            if status != "ok":
+                raise edits.BadInput(status, "ca_file")
+        try:
+            config_mod.parse(data)
+        except ConfigError as exc:
+            error = _network_error(exc)
+            if error.details["field"] == "proxy" and body.get("proxy") == "custom":
+                error.details["field"] = "proxy_url"  # the address the person typed
+            raise error from None
+        proxy = entry.get("proxy", "system")
+        clear = body.get("clear_proxy_password") is True
+        if password:
+            set_key(gw, edits.proxy_entry(proxy), password)
+        elif clear and proxy not in ("system", "none"):
+            delete_key(gw, edits.proxy_entry(proxy))
+
+    await update(gw, edit)  # the keyring and the disk, off the event loop
+    return json_response({"ok": True, **await off_loop(network_view, gw)})

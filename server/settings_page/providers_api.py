@@ -15,8 +15,8 @@ from server.providers.presets import preset, profile_for
 from server.routes.common import gateway
 from server.secrets import KeyringUnavailable
 from server.settings_page import edits, probe
-from server.settings_page.common import (bp, delete_key, json_response, raw_config, read_body, save,
-                                         save_with_key, set_key, validate)
+from server.settings_page.common import (bp, delete_key, json_response, off_loop, read_body,
+                                         save_key_after_validation, set_key, update, validate)
 
 
 def add_provider(data: dict[str, Any], body: dict[str, Any]) -> tuple[str, str]:
@@ -48,13 +48,17 @@ def _first_route(data: dict[str, Any], pid: str, model: str) -> str:
 async def create_provider() -> Response:
     gw = gateway()
     body = await read_body()
-    data = raw_config(gw)
-    pid, key = add_provider(data, body)
-    models = data["providers"][pid].get("models") or []
-    route = None
-    if not data["routes"] and models:
-        route = _first_route(data, pid, models[0])
-    save_with_key(gw, data, pid, key)
+
+    def edit(data: dict[str, Any]) -> tuple[str, str | None]:
+        pid, key = add_provider(data, body)
+        models = data["providers"][pid].get("models") or []
+        route = None
+        if not data["routes"] and models:
+            route = _first_route(data, pid, models[0])
+        save_key_after_validation(gw, data, pid, key)
+        return pid, route
+
+    pid, route = await update(gw, edit)
     return json_response({"ok": True, "id": pid, "route": route}, 201)
 
 
@@ -62,50 +66,66 @@ async def create_provider() -> Response:
 async def update_provider(pid: str) -> Response:
     gw = gateway()
     body = await read_body()
-    data = raw_config(gw)
-    current = data["providers"].get(pid)
-    if not isinstance(current, dict):
-        raise edits.BadInput("no_such_provider", "id")
-    entry = edits.provider_fields(body, current)
-    key = edits.key_field(body)
-    clear = body.get("clear_key") is True
-    if key:
-        entry["api_key"] = "keyring"
-    elif clear:
-        entry["api_key"] = ""
-    data["providers"][pid] = entry
-    validate(data)
-    if key:
-        set_key(gw, pid, key)
-    elif clear and current.get("api_key") == "keyring":
-        delete_key(gw, pid)
-    save(gw, data)
+
+    def edit(data: dict[str, Any]) -> None:
+        current = data["providers"].get(pid)
+        if not isinstance(current, dict):
+            raise edits.BadInput("no_such_provider", "id")
+        entry = edits.provider_fields(body, current)
+        key = edits.key_field(body)
+        clear = body.get("clear_key") is True
+        if not clear:
+            # A stored key never follows a changed URL (issue 14.2).
+            edits.check_key_stays(current.get("api_key"), current.get("base_url"), entry["base_url"], key)
+        if key:
+            entry["api_key"] = "keyring"
+        elif clear:
+            entry["api_key"] = ""
+        data["providers"][pid] = entry
+        validate(data)
+        if key:
+            set_key(gw, pid, key)
+        elif clear and current.get("api_key") == "keyring":
+            delete_key(gw, pid)
+
+    await update(gw, edit)
     return json_response({"ok": True, "id": pid})
 
 
 @bp.delete("/settings/api/providers/<pid>")
 async def delete_provider(pid: str) -> Response:
     gw = gateway()
-    data = raw_config(gw)
-    current = data["providers"].get(pid)
-    if current is None:
-        raise edits.BadInput("no_such_provider", "id")
-    using = edits.routes_using(data, pid)
-    if using:
-        raise SwitchboardError("provider_in_use", status=409, details={
-            "code": "provider_in_use", "params": {"routes": ", ".join(using)}})
-    del data["providers"][pid]
-    save(gw, data)  # validates first: nothing is written when invalid
+
+    def edit(data: dict[str, Any]) -> Any:
+        current = data["providers"].get(pid)
+        if current is None:
+            raise edits.BadInput("no_such_provider", "id")
+        using = edits.routes_using(data, pid)
+        if using:
+            raise SwitchboardError("provider_in_use", status=409, details={
+                "code": "provider_in_use", "params": {"routes": ", ".join(using)}})
+        del data["providers"][pid]
+        return current
+
+    current = await update(gw, edit)  # validates first: nothing is written when invalid
     if isinstance(current, dict) and current.get("api_key") == "keyring":
-        delete_key(gw, pid)
+        await off_loop(delete_key, gw, pid)
     return json_response({"ok": True})
 
 
 # -- test and model list ------------------------------------------------------------
 
+def _stored_key(gw: Gateway, pconf: ProviderConfig) -> str | None:
+    try:
+        return gw.secrets.resolve(pconf.api_key, pconf.id)
+    except KeyringUnavailable:
+        return None
+
+
 def _draft(gw: Gateway, body: dict[str, Any]) -> tuple[ProviderConfig, str | None, bool]:
     """The provider a test/models body means: a saved one, or a draft of
-    the form being edited. Returns (config, key, saved-as-is)."""
+    the form being edited. Returns (config, key, saved-as-is). Blocking
+    (it reads the keyring): run it with ``off_loop``."""
     pid = body.get("id")
     existing = None
     if pid is not None:
@@ -114,17 +134,16 @@ def _draft(gw: Gateway, body: dict[str, Any]) -> tuple[ProviderConfig, str | Non
         if existing is None:
             raise edits.BadInput("no_such_provider", "id")
     drafting = any(k in body for k in ("type", "base_url", "preset", "api_key"))
-    stored: str | None = None
-    if existing is not None:
-        try:
-            stored = gw.secrets.resolve(existing.api_key, existing.id)
-        except KeyringUnavailable:
-            stored = None
     if existing is not None and not drafting:
-        return existing, stored, True
+        return existing, _stored_key(gw, existing), True
     raw_current = (gw.config.raw.get("providers") or {}).get(pid) if existing else None
     entry = edits.provider_fields(body, raw_current if isinstance(raw_current, dict) else None)
-    key = edits.key_field(body) or stored
+    key: str | None = edits.key_field(body)
+    if existing is not None and not key:
+        # The stored key goes only to the URL it was saved with (issue 14.2):
+        # a draft with another URL needs the key typed again.
+        edits.check_key_stays(existing.api_key, existing.base_url, entry["base_url"], "")
+        key = _stored_key(gw, existing)
     entry["api_key"] = ""
     try:
         parsed = config_mod.parse({"providers": {"draft": entry}}).providers["draft"]
@@ -140,12 +159,17 @@ def _draft(gw: Gateway, body: dict[str, Any]) -> tuple[ProviderConfig, str | Non
 async def test_provider() -> Response:
     gw = gateway()
     body = await read_body()
-    pconf, key, saved = _draft(gw, body)
+    pconf, key, saved = await off_loop(_draft, gw, body)
     model = edits.text(body, "model", limit=200) or (pconf.models[0] if pconf.models else "")
     if not model:
         raise edits.BadInput("model_required", "model")
     try:
-        provider = gw.provider(pconf.id) if saved else gw.build_provider(pconf, key)
+        # A saved provider whose key was read above is built with it (no
+        # second keyring read on the event loop); else the gateway explains.
+        if saved and (key or not pconf.api_key):
+            provider = gw.build_provider(pconf, key)
+        else:
+            provider = gw.provider(pconf.id) if saved else gw.build_provider(pconf, key)
     except (SwitchboardError, KeyringUnavailable) as exc:
         return json_response({"ok": False, **probe.describe_error(exc, pconf, model, key)})
     result = await probe.test_connection(provider, pconf, model, key)
@@ -158,7 +182,7 @@ async def test_provider() -> Response:
 async def list_models() -> Response:
     gw = gateway()
     body = await read_body()
-    pconf, key, _ = _draft(gw, body)
+    pconf, key, _ = await off_loop(_draft, gw, body)
     try:
         client = gw.client_for(pconf)  # the provider's own proxy, CA and timeouts
     except Exception as exc:  # a bad proxy / CA setting: say so, in words

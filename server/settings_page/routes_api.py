@@ -1,11 +1,13 @@
 """The Routes screen: save, delete and activate routes."""
 from __future__ import annotations
 
+from typing import Any
+
 from quart import Response
 
 from server.routes.common import gateway
 from server.settings_page import edits
-from server.settings_page.common import bp, json_response, raw_config, read_body, save
+from server.settings_page.common import bp, json_response, read_body, update
 
 
 @bp.put("/settings/api/routes/<rid>")
@@ -13,29 +15,32 @@ async def put_route(rid: str) -> Response:
     gw = gateway()
     rid = edits.ident(rid)
     body = await read_body()
-    data = raw_config(gw)
-    current = data["routes"].get(rid)
-    entry = edits.route_fields(body, current if isinstance(current, dict) else None)
-    data["routes"][rid] = entry
-    if body.get("activate") is True or not data.get("active_route"):
-        data["active_route"] = rid
-    save(gw, data)  # validates first: nothing is written when invalid
+
+    def edit(data: dict[str, Any]) -> None:
+        current = data["routes"].get(rid)
+        data["routes"][rid] = edits.route_fields(body, current if isinstance(current, dict) else None)
+        if body.get("activate") is True or not data.get("active_route"):
+            data["active_route"] = rid
+
+    await update(gw, edit)  # validates first: nothing is written when invalid
     return json_response({"ok": True, "id": rid})
 
 
 @bp.delete("/settings/api/routes/<rid>")
 async def delete_route(rid: str) -> Response:
     gw = gateway()
-    data = raw_config(gw)
-    if rid not in data["routes"]:
-        raise edits.BadInput("no_such_route", "id")
-    del data["routes"][rid]
-    if data.get("active_route") == rid:
-        if data["routes"]:
-            data["active_route"] = next(iter(data["routes"]))
-        else:
-            data.pop("active_route", None)
-    save(gw, data)  # validates first: nothing is written when invalid
+
+    def edit(data: dict[str, Any]) -> None:
+        if rid not in data["routes"]:
+            raise edits.BadInput("no_such_route", "id")
+        del data["routes"][rid]
+        if data.get("active_route") == rid:
+            if data["routes"]:
+                data["active_route"] = next(iter(data["routes"]))
+            else:
+                data.pop("active_route", None)
+
+    await update(gw, edit)  # validates first: nothing is written when invalid
     return json_response({"ok": True})
 
 
@@ -44,9 +49,11 @@ async def activate_route() -> Response:
     gw = gateway()
     body = await read_body()
     rid = body.get("id")
-    if not isinstance(rid, str) or rid not in gw.config.routes:
-        raise edits.BadInput("no_such_route", "id")
-    data = raw_config(gw)
-    data["active_route"] = rid
-    save(gw, data)  # validates first: nothing is written when invalid
+
+    def edit(data: dict[str, Any]) -> None:
+        if not isinstance(rid, str) or rid not in data["routes"]:
+            raise edits.BadInput("no_such_route", "id")
+        data["active_route"] = rid
+
+    await update(gw, edit)  # validates first: nothing is written when invalid
     return json_response({"ok": True, "active_route": rid})

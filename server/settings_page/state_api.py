@@ -12,7 +12,7 @@ from server.providers.presets import PRESETS, preset
 from server.routes.common import gateway
 from server.secrets import KeyringUnavailable, mask
 from server.settings_page import claude_code, edits, probe
-from server.settings_page.common import bp, json_response
+from server.settings_page.common import bp, json_response, off_loop
 
 
 def key_info(gw: Gateway, pconf: ProviderConfig) -> dict[str, Any]:
@@ -58,9 +58,13 @@ def route_rows(gw: Gateway) -> list[dict[str, Any]]:
 
 @bp.get("/settings/api/state")
 async def state() -> Response:
-    gw = gateway()
+    # Keyring reads (one per provider) run in a worker, not on the event loop.
+    return json_response(await off_loop(state_view, gateway()))
+
+
+def state_view(gw: Gateway) -> dict[str, Any]:
     cfg = gw.config
-    return json_response({
+    return {
         "providers": [provider_row(gw, p) for p in cfg.providers.values()],
         "routes": route_rows(gw),
         "active_route": cfg.active_route,
@@ -69,4 +73,4 @@ async def state() -> Response:
         "config_error": gw.config_error,
         "keyring_problem": gw.secrets.problem(),
         "claude_code": {"available": claude_code.available()},
-    })
+    }

@@ -344,7 +344,7 @@ def test_network_screen(make_server, upstream, new_page, tmp_path):
     server = make_server({"providers": {"up": openai_provider(upstream.url)},
                           "routes": {"main": {"default": "up/m1"}}, "active_route": "main"})
     pem = tmp_path / "company-root.pem"
-    pem.write_text("-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n")
+    pytest.importorskip("trustme").CA().cert_pem.write_to_path(str(pem))  # a real CA: it is loaded on save
     password = "pr0xy-SECRET-pa55word-77"
     page = new_page(server)
     page.get_by_role("link", name="Network").click()

@@ -143,21 +143,33 @@ def test_timeouts_set_and_reset_to_default(make_server, signed_in, upstream):
     assert server.gateway.config.network.connect == 10.0
 
 
-def test_ca_file_is_checked_but_never_read(make_server, signed_in, upstream, tmp_path):
+def test_ca_file_is_loaded_and_never_shown(make_server, signed_in, upstream, tmp_path):
+    trustme = pytest.importorskip("trustme")
     server = make_server(base_config(upstream.url))
     api = signed_in(server)
     pem = tmp_path / "corp-root.pem"
-    pem.write_text("-----BEGIN CERTIFICATE-----\nNOT-SHOWN-MARKER\n-----END CERTIFICATE-----\n")
+    trustme.CA().cert_pem.write_to_path(str(pem))
+    fake = tmp_path / "fake.pem"
+    fake.write_text("-----BEGIN CERTIFICATE-----\nNOT-SHOWN-MARKER\n-----END CERTIFICATE-----\n")
+    garbage = tmp_path / "garbage.pem"
+    garbage.write_bytes(b"NOT-SHOWN-MARKER" + bytes(range(256)))
+    key_only = tmp_path / "key.pem"
+    trustme.CA().private_key_pem.write_to_path(str(key_only))
     for path, code in [(str(tmp_path / "missing.pem"), "ca_missing"), ("corp-root.pem", "ca_not_absolute"),
-                       (str(tmp_path), "ca_missing")]:
+                       (str(tmp_path), "ca_missing"), (str(fake), "ca_invalid"), (str(garbage), "ca_invalid"),
+                       (str(key_only), "ca_invalid")]:
         r = api.call("PUT", "network", {"ca_file": path})
         assert r.status_code == 400 and r.json()["error"]["details"]["code"] == code, r.text
+        assert r.json()["error"]["details"]["field"] == "ca_file"
+    assert not server.settings.config_path.exists()  # nothing was written
     r = api.call("PUT", "network", {"ca_file": str(pem)})
     assert r.status_code == 200, r.text
     assert saved(server)["network"]["ca_file"] == str(pem)
     assert server.gateway.config.network.ca_file == str(pem)
     view = api.get("network")
     assert view["ca_file"] == str(pem) and view["ca_status"] == "ok"
+    pem.write_text(fake.read_text())  # replaced by something else after saving
+    assert api.get("network")["ca_status"] == "ca_invalid"
     pem.unlink()
     assert api.get("network")["ca_status"] == "ca_missing"
     assert api.call("PUT", "network", {"ca_file": ""}).status_code == 200
