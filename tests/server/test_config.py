@@ -88,3 +88,45 @@ def test_unknown_fields_survive_a_round_trip(tmp_path):
     data = {**GOOD, "ui": {"theme": "dark"}}
     save(path, data)
     assert load(path).raw["ui"] == {"theme": "dark"}
+
+
+# -- merging a program's change onto a hand-edited file (issue 14.6) -----------------
+
+from server.config import BACKUPS_KEPT, backup, merge  # noqa: E402
+
+
+@pytest.mark.parametrize("base,ours,theirs,expected", [
+    ({"a": 1}, {"a": 1}, {"a": 1, "b": 2}, {"a": 1, "b": 2}),            # only the hand changed
+    ({"a": 1}, {"a": 5}, {"a": 1}, {"a": 5}),                            # only the program changed
+    ({"a": 1, "b": 1}, {"a": 2, "b": 1}, {"a": 1, "b": 3}, {"a": 2, "b": 3}),  # different keys
+    ({"p": {"x": 1, "y": 1}}, {"p": {"x": 2, "y": 1}}, {"p": {"x": 1, "y": 3, "z": 4}},
+     {"p": {"x": 2, "y": 3, "z": 4}}),                                   # nested
+    ({"a": 1, "b": 1}, {"b": 1}, {"a": 1, "b": 2}, {"b": 2}),            # the program deleted a
+    ({"a": 1, "b": 1}, {"a": 2, "b": 1}, {"b": 1}, {"a": 2, "b": 1}),    # the hand deleted a, program changed it
+    ({"a": 1}, {"a": 2}, {"a": 3}, {"a": 2}),                            # same value: the later save wins
+    ({"l": [1]}, {"l": [1, 2]}, {"l": [1], "m": 0}, {"l": [1, 2], "m": 0}),
+])
+def test_merge(base, ours, theirs, expected):
+    assert merge(base, ours, theirs) == expected
+
+
+def test_backups_are_capped_and_private(tmp_path):
+    path = tmp_path / "switchboard.json"
+    folder = tmp_path / "backups"
+    for n in range(BACKUPS_KEPT + 3):
+        path.write_text(json.dumps({"n": n}))
+        backup(path, folder)
+    kept = sorted(folder.iterdir(), key=lambda p: p.stat().st_mtime_ns)
+    assert [json.loads(p.read_text())["n"] for p in kept] == list(range(3, BACKUPS_KEPT + 3))
+    assert all(p.stat().st_mode & 0o777 == 0o600 for p in kept)
+    assert folder.stat().st_mode & 0o777 == 0o700
+
+
+def test_save_returns_the_stamp_of_what_it_wrote(tmp_path):
+    from server.config import stamp
+
+    path = tmp_path / "switchboard.json"
+    _, written = save(path, GOOD)
+    assert written.same_content(stamp(path))
+    path.write_text(path.read_text().replace("everyday", "weekday"))
+    assert not written.same_content(stamp(path))

@@ -52,3 +52,119 @@ def test_switch_route_mid_stream(make_server):
     finally:
         a.close()
         b.close()
+
+
+# -- hand edits (issue 14.6) ------------------------------------------------------
+
+import os  # noqa: E402
+import stat  # noqa: E402
+
+import pytest  # noqa: E402
+
+from server.config import ConfigError  # noqa: E402
+from server.gateway import ConfigChangedOnDisk, Gateway  # noqa: E402
+from server.secrets import MemoryKeyring, SecretStore  # noqa: E402
+from server.settings import Settings  # noqa: E402
+
+BASE = {
+    "providers": {"a": {"type": "openai", "base_url": "http://127.0.0.1:9/v1", "api_key": ""},
+                  "b": {"type": "openai", "base_url": "http://127.0.0.1:10/v1", "api_key": ""}},
+    "routes": {"one": {"default": "a/m"}, "two": {"default": "b/m"}},
+    "active_route": "one",
+}
+
+
+def gateway_on_disk(tmp_path, data=BASE) -> Gateway:
+    home = tmp_path / "home"
+    home.mkdir()
+    path = home / "switchboard.json"
+    path.write_text(json.dumps(data, indent=2))
+    return Gateway(Settings(home=home, config_path=path, log_dir=home / "logs"),
+                   secrets=SecretStore(MemoryKeyring(), environ={}))
+
+
+def edit_by_hand(gw: Gateway, change) -> None:
+    path = gw.settings.config_path
+    data = json.loads(path.read_text())
+    change(data)
+    path.write_text(json.dumps(data))
+
+
+def test_save_config_merges_onto_a_hand_edited_file(tmp_path):
+    gw = gateway_on_disk(tmp_path)
+    data = json.loads(json.dumps(gw.config.raw))  # what the tray computes its change from
+    edit_by_hand(gw, lambda d: (d["providers"].update(c={"type": "anthropic", "base_url": "http://127.0.0.1:11"}),
+                                d["routes"]["one"].update(name="Named by hand"),
+                                d.update(ui={"theme": "dark"})))
+    data["server"] = {"port": 4567}
+    gw.save_config(data)
+    on_disk = json.loads(gw.settings.config_path.read_text())
+    assert on_disk["server"] == {"port": 4567}
+    assert on_disk["providers"]["c"]["type"] == "anthropic"
+    assert on_disk["routes"]["one"]["name"] == "Named by hand"
+    assert on_disk["ui"] == {"theme": "dark"}
+    assert gw.config.server.port == 4567 and "c" in gw.config.providers
+
+
+def test_switch_route_keeps_a_hand_edit(tmp_path):
+    gw = gateway_on_disk(tmp_path)
+    edit_by_hand(gw, lambda d: d["routes"].update(three={"default": "b/x"}))
+    gw.switch_route("two")
+    on_disk = json.loads(gw.settings.config_path.read_text())
+    assert on_disk["active_route"] == "two" and on_disk["routes"]["three"] == {"default": "b/x"}
+    # A route that exists only in the hand-edited file can be chosen too.
+    gw.switch_route("three")
+    assert gw.config.active_route == "three"
+
+
+def test_deletion_by_the_program_survives_a_hand_edit_elsewhere(tmp_path):
+    gw = gateway_on_disk(tmp_path)
+    data = json.loads(json.dumps(gw.config.raw))
+    del data["routes"]["two"]
+    edit_by_hand(gw, lambda d: d["providers"]["a"].update(name="A by hand"))
+    gw.save_config(data)
+    on_disk = json.loads(gw.settings.config_path.read_text())
+    assert "two" not in on_disk["routes"] and on_disk["providers"]["a"]["name"] == "A by hand"
+
+
+def test_invalid_hand_edit_is_never_overwritten(tmp_path):
+    gw = gateway_on_disk(tmp_path)
+    path = gw.settings.config_path
+    path.write_text('{"providers": ')
+    data = json.loads(json.dumps(gw.config.raw))
+    data["active_route"] = "two"
+    with pytest.raises(ConfigChangedOnDisk) as info:
+        gw.save_config(data)
+    assert isinstance(info.value, ConfigError)
+    assert str(path) in str(info.value) and "not valid JSON" in str(info.value)
+    assert path.read_text() == '{"providers": '
+    with pytest.raises(ConfigChangedOnDisk):
+        gw.switch_route("two")
+    assert path.read_text() == '{"providers": '
+    assert gw.config.active_route == "one"
+
+
+def test_unchanged_file_is_saved_without_reloading(tmp_path):
+    gw = gateway_on_disk(tmp_path)
+    os.utime(gw.settings.config_path, ns=(1, 1))  # touched, same content: not a hand edit
+    data = json.loads(json.dumps(gw.config.raw))
+    data["active_route"] = "two"
+    gw.save_config(data)
+    assert json.loads(gw.settings.config_path.read_text())["active_route"] == "two"
+    # The program's own write is not mistaken for a hand edit later.
+    data = json.loads(json.dumps(gw.config.raw))
+    del data["routes"]["one"]
+    data["active_route"] = "two"
+    gw.save_config(data)
+    assert "one" not in json.loads(gw.settings.config_path.read_text())["routes"]
+
+
+def test_saves_keep_private_backups(tmp_path):
+    gw = gateway_on_disk(tmp_path)
+    first = gw.settings.config_path.read_bytes()
+    gw.switch_route("two")
+    folder = gw.settings.home / "backups"
+    (kept,) = folder.iterdir()
+    assert kept.read_bytes() == first
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600 and stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert stat.S_IMODE(gw.settings.config_path.stat().st_mode) == 0o600

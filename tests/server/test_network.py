@@ -187,6 +187,62 @@ def test_ca_installed_in_the_trust_store_is_trusted(tls_upstream, make_server, m
     assert post(srv).status_code == 200
 
 
+def test_a_bad_ca_file_breaks_only_its_provider(tls_upstream, make_server, tmp_path, no_retry_sleep):
+    fake, ca_file = tls_upstream
+    garbage = tmp_path / "not-a-bundle.pem"
+    garbage.write_bytes(b"GARBAGE-MARKER " * 50)
+    plain = FakeUpstream()
+    try:
+        srv = make_server({
+            "providers": {
+                "broken": {"type": "openai", "base_url": fake.url + "/v1", "api_key": "",
+                           "network": {"ca_file": str(garbage)}},
+                "missing": {"type": "openai", "base_url": fake.url + "/v1", "api_key": "",
+                            "network": {"ca_file": str(tmp_path / "gone.pem")}},
+                "tls": {"type": "openai", "base_url": fake.url + "/v1", "api_key": "",
+                        "network": {"ca_file": str(ca_file)}},
+                "plain": {"type": "openai", "base_url": plain.url + "/v1", "api_key": ""},
+            },
+            "routes": {"b": {"default": "broken/m1"}, "m": {"default": "missing/m1"},
+                       "t": {"default": "tls/m1"}, "p": {"default": "plain/m1"},
+                       "fb": {"default": "broken/m1", "fallback": ["plain/m1"]}},
+            "active_route": "b",
+        })
+        no_retry_sleep(srv)
+        r = post(srv)
+        assert r.status_code == 500
+        message = r.json()["error"]["message"]
+        assert message.startswith("broken: ") and str(garbage) in message
+        assert "is not a certificate bundle" in message and "GARBAGE-MARKER" not in message
+        srv.gateway.switch_route("m")
+        message = post(srv).json()["error"]["message"]
+        assert message.startswith("missing: ") and "does not exist" in message
+        # The others work, before and after the broken ones were tried.
+        for route, upstream in (("t", fake), ("p", plain), ("fb", plain)):
+            srv.gateway.switch_route(route)
+            upstream.queue(json_script(COMPLETION))
+            r = post(srv)
+            assert r.status_code == 200, (route, r.text)
+        assert not [q for q in fake.requests if q.path != "/v1/chat/completions"]
+    finally:
+        plain.close()
+
+
+def test_check_ca_file_in_plain_words(tmp_path):
+    from server.network import NetworkConfigError, check_ca_file
+
+    trustme = pytest.importorskip("trustme")
+    good = tmp_path / "ca.pem"
+    trustme.CA().cert_pem.write_to_path(str(good))
+    check_ca_file(str(good))
+    empty = tmp_path / "empty.pem"
+    empty.write_text("")
+    for path, words in [(empty, "is not a certificate bundle"), (tmp_path / "nope.pem", "does not exist"),
+                        (tmp_path, "cannot read")]:
+        with pytest.raises(NetworkConfigError, match=words):
+            check_ca_file(str(path))
+
+
 # -- timeouts -------------------------------------------------------------------
 
 def test_connect_timeout(make_server, no_retry_sleep):
