@@ -230,15 +230,20 @@ class Gateway:
         content is invalid: then nothing may be written over it."""
         path = self.settings.config_path
         data, now = config_mod.read_stamped(path)
-        if now is None or now.same_content(self._file_stamp):
-            # Unchanged, or deleted by hand: the running config is the truth.
+        if now is None:
+            return None  # deleted by hand: the running config is the truth
+        changed = not now.same_content(self._file_stamp)
+        if not changed and self.config_error is None:
             return None
+        # Changed by hand, or invalid since start (then the running config is
+        # empty, and writing it would drop the whole file).
         try:
             fresh = config_mod.decode(path, data or b"")
         except ConfigError as exc:
+            how = "was changed outside Switchboard and now has a problem" if changed else "has a problem"
             raise ConfigChangedOnDisk(
-                f"{path} was changed outside Switchboard and now has a problem: {exc}. "
-                "Nothing was saved, so your edit is kept: fix the file (or undo the edit) and save again."
+                f"{path} {how}: {exc}. Nothing was saved, so the file is kept as it is: "
+                "fix it (or undo the edit) and save again."
             ) from None
         log.info("config: %s was edited by hand; re-read it before saving", path.name)
         self._file_stamp = now

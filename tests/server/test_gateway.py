@@ -168,3 +168,21 @@ def test_saves_keep_private_backups(tmp_path):
     assert kept.read_bytes() == first
     assert stat.S_IMODE(kept.stat().st_mode) == 0o600 and stat.S_IMODE(folder.stat().st_mode) == 0o700
     assert stat.S_IMODE(gw.settings.config_path.stat().st_mode) == 0o600
+
+
+def test_a_file_invalid_since_start_is_not_overwritten(tmp_path):
+    broken = dict(BASE, active_route="nowhere")
+    gw = gateway_on_disk(tmp_path, broken)
+    assert gw.config_error and gw.config.providers == {}
+    before = gw.settings.config_path.read_text()
+    with pytest.raises(ConfigChangedOnDisk, match="has a problem: active_route: no route named 'nowhere'"):
+        gw.save_config({"providers": {}})
+    assert gw.settings.config_path.read_text() == before
+    # Fixed by hand: the next save reads the fix and keeps everything in it.
+    edit_by_hand(gw, lambda d: d.update(active_route="two"))
+    data = json.loads(json.dumps(gw.config.raw))
+    data["ui"] = {"theme": "dark"}
+    gw.save_config(data)
+    on_disk = json.loads(gw.settings.config_path.read_text())
+    assert on_disk["active_route"] == "two" and set(on_disk["providers"]) == {"a", "b"}
+    assert gw.config_error is None

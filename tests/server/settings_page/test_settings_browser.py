@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -389,6 +390,10 @@ def test_network_screen(make_server, upstream, new_page, tmp_path):
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_label("No proxy")).to_be_checked()
     expect(page.get_by_label("Proxy address")).to_be_hidden()
+    # The radio shows at once; the save (in a worker thread) lands a moment later.
+    deadline = time.monotonic() + 10
+    while server.gateway.config.network.proxy != "none" and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert server.gateway.config.network.proxy == "none"
     unnamed = page.evaluate("""() => [...document.querySelectorAll('main input, main select')]
         .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')).map(e => e.outerHTML)""")
