@@ -32,6 +32,11 @@ class ConfigError(ValueError):
     """The config file is unreadable or invalid; the message names the field."""
 
 
+class ConfigChangedOnDisk(ConfigError):
+    """The file on disk is invalid (edited by hand since it was read, or
+    broken since start): a save refuses rather than overwrite it."""
+
+
 @dataclass(frozen=True)
 class ServerConfig:
     host: str = "127.0.0.1"

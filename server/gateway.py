@@ -22,7 +22,7 @@ import httpx
 
 from server import config as config_mod
 from server import fileio, network
-from server.config import Config, ConfigError, ProviderConfig
+from server.config import Config, ConfigChangedOnDisk, ConfigError, ProviderConfig
 from server.dispatch import Dispatcher
 from server.errors import ApiError, AuthenticationFailed, NotFound
 from server.providers.aiohttp_transport import AiohttpTransport
@@ -34,11 +34,6 @@ from server.settings import Settings
 
 log = logging.getLogger("switchboard")
 T = TypeVar("T")
-
-
-class ConfigChangedOnDisk(ConfigError):
-    """The config file was edited by hand and its new content is invalid:
-    a save refuses rather than overwrite the person's edit."""
 
 _PROVIDER_CLASSES = {
     "openai": "server.providers.openai_chat.provider:OpenAIChatProvider",
@@ -262,8 +257,6 @@ class Gateway:
                 raise NotFound(f"no route named {route_id!r}")
             data["active_route"] = route_id
 
-        if route_id not in self._config.routes:
-            raise NotFound(f"no route named {route_id!r}")
         self.update_config(edit)
 
     def _notify(self, what: str) -> None:

@@ -16,9 +16,9 @@ import orjson
 from quart import Blueprint, Response, request
 
 from server import config as config_mod
-from server.config import ConfigError
+from server.config import ConfigChangedOnDisk, ConfigError
 from server.errors import SwitchboardError
-from server.gateway import ConfigChangedOnDisk, Gateway
+from server.gateway import Gateway
 from server.routes.common import gateway, json_body
 from server.secrets import KeyringUnavailable
 from server.settings_page import edits

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from server.config import ConfigError, load, parse, save
+from server.config import BACKUPS_KEPT, ConfigError, backup, load, merge, parse, save
 
 GOOD = {
     "server": {"host": "127.0.0.1", "port": 3456},
@@ -92,7 +92,6 @@ def test_unknown_fields_survive_a_round_trip(tmp_path):
 
 # -- merging a program's change onto a hand-edited file (issue 14.6) -----------------
 
-from server.config import BACKUPS_KEPT, backup, merge  # noqa: E402
 
 
 @pytest.mark.parametrize("base,ours,theirs,expected", [

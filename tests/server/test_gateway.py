@@ -1,11 +1,20 @@
 """Run-time changes: switching routes applies to the next request and never
-breaks a stream in flight; the config file is saved atomically."""
+breaks a stream in flight; the config file is saved atomically, keeps hand
+edits made while the app runs, and keeps backups (issue 14.6)."""
 from __future__ import annotations
 
 import json
+import os
+import stat
 import threading
 
 import httpx
+import pytest
+
+from server.config import ConfigChangedOnDisk, ConfigError
+from server.gateway import Gateway
+from server.secrets import MemoryKeyring, SecretStore
+from server.settings import Settings
 
 from tests.support.fake_upstream import FakeUpstream, json_script, sse_script
 from tests.support.live_server import ACCESS_KEY
@@ -55,16 +64,6 @@ def test_switch_route_mid_stream(make_server):
 
 
 # -- hand edits (issue 14.6) ------------------------------------------------------
-
-import os  # noqa: E402
-import stat  # noqa: E402
-
-import pytest  # noqa: E402
-
-from server.config import ConfigError  # noqa: E402
-from server.gateway import ConfigChangedOnDisk, Gateway  # noqa: E402
-from server.secrets import MemoryKeyring, SecretStore  # noqa: E402
-from server.settings import Settings  # noqa: E402
 
 BASE = {
     "providers": {"a": {"type": "openai", "base_url": "http://127.0.0.1:9/v1", "api_key": ""},

@@ -373,6 +373,7 @@ def test_health_answers_while_settings_wait_for_the_keyring(make_server, signed_
         took = time.monotonic() - started
         assert result["r"].status_code in (200, 201), (path, result["r"].text)
         assert keyring.calls > before and took >= 0.5, (path, took)
-        assert len(latencies) >= 5, (path, latencies)
-        assert max(latencies) < 0.25, (path, max(latencies))
+        # Blocked, one /health would wait out a whole 0.5 s keyring call.
+        assert len(latencies) >= 3, (path, latencies)
+        assert max(latencies) < 0.3, (path, latencies)
     assert keyring.get_password("switchboard", "up") == PROVIDER_KEY
