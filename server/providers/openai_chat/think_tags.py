@@ -1,8 +1,8 @@
 """A leading ``<think>…</think>`` in the answer text -> thinking, then text.
 
 DeepSeek-R1 and its distills, QwQ and Qwen3 served without a reasoning
-parser (Together, Groq's ``reasoning_format: raw``, Ollama's OpenAI endpoint
-for older models, llama.cpp without ``--reasoning-format``, vLLM without
+parser (Together, Groq's ``reasoning_format: raw``, older Ollama builds,
+llama.cpp with ``--reasoning-format none`` or older builds, vLLM without
 ``--reasoning-parser``) write their reasoning into ``content`` as
 ``<think>\\n…\\n</think>\\n\\nAnswer``. Only a *leading* think section counts
 (whitespace before ``<think>`` is allowed): a ``<think>`` later in an answer
