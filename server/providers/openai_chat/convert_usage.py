@@ -18,11 +18,10 @@ including thinking. xAI does not: its ``reasoning_tokens`` come on top of
 ``completion_tokens`` (``total_tokens`` = prompt + completion + reasoning;
 Google Cloud's Grok partner-model page, capabilities/reasoning: reasoning
 tokens are reported in ``reasoning_tokens``, separate from
-``completion_tokens``), so
-for profiles with ``reasoning_tokens_outside`` (presets.py: xAI) they are
-added to ``output_tokens`` - unless ``total_tokens`` shows that this response
-already counts them inside, so they are never counted twice. Other providers
-are never changed. Numbers that are absent stay 0: never invented.
+``completion_tokens``), so for profiles with ``reasoning_tokens_outside``
+(presets.py: xAI) they are added to ``output_tokens``, unless
+``total_tokens`` shows that this response already counts them inside: never
+counted twice. Other providers are never changed. Numbers that are absent stay 0: never invented.
 """
 from __future__ import annotations
 
