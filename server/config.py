@@ -55,6 +55,9 @@ class ProviderConfig:
     # guessed from base_url when absent.
     profile: str = ""
     headers: tuple[tuple[str, str], ...] = ()
+    # Leading <think>…</think> in answers -> thinking (OpenAI-type providers);
+    # None = the preset's default (on).
+    think_tags: bool | None = None
     # The global network section with this provider's overrides applied.
     network: NetworkSettings = field(default_factory=NetworkSettings)
 
@@ -168,10 +171,13 @@ def _parse_provider(pid: str, raw: Any, network: NetworkSettings) -> ProviderCon
         isinstance(k, str) and isinstance(v, str) for k, v in headers.items()
     ):
         raise ConfigError(f"{where}.headers: must be an object of header name -> string value")
+    think_tags = raw.get("think_tags")
+    if think_tags is not None and not isinstance(think_tags, bool):
+        raise ConfigError(f"{where}.think_tags: must be true or false")
     return ProviderConfig(
         id=pid, type=ptype, base_url=base_url.rstrip("/"), api_key=api_key,
         models=tuple(models), name=name, profile=profile,
-        headers=tuple(headers.items()),
+        headers=tuple(headers.items()), think_tags=think_tags,
         network=_network(raw.get("network"), f"{where}.network", network),
     )
 

@@ -74,7 +74,9 @@ PRESETS: list[dict[str, Any]] = [
     {"id": "xai", "name": "xAI Grok", "type": "openai",
      "base_url": "https://api.x.ai/v1", "key_url": "https://console.x.ai/",
      "models": ["grok-4", "grok-code-fast-1"], "hosts": ["api.x.ai"],
-     "profile": {"reasoning_field": "reasoning_content"}},
+     # Grok's completion_tokens_details.reasoning_tokens are not part of
+     # completion_tokens (openai_chat/convert_usage.py).
+     "profile": {"reasoning_field": "reasoning_content", "reasoning_tokens_outside": True}},
     {"id": "mistral", "name": "Mistral", "type": "openai",
      "base_url": "https://api.mistral.ai/v1", "key_url": "https://console.mistral.ai/api-keys",
      "models": ["mistral-large-latest", "devstral-medium-latest", "codestral-latest"],

@@ -14,6 +14,12 @@ States: ``new`` -> ``started`` (after :meth:`start`) -> ``done`` (after
   block each (Gemini sends whole calls, no ids: a ``toolu_`` id is minted and
   the args sent as one ``input_json_delta``). Parallel calls are
   consecutive blocks.
+* Calls whose arguments stream in pieces (Vertex AI
+  ``streamFunctionCallArguments``: ``partialArgs`` / ``willContinue``) are
+  gathered by :class:`~server.providers.gemini.partial_calls.PartialCalls`
+  and emitted as one ``tool_use`` each once complete; pieces that cannot be
+  assembled end the stream with an ``error`` event. A ``tool_use`` never
+  goes out without a name.
 
 Thought signatures (https://ai.google.dev/gemini-api/docs/thought-signatures):
 Gemini attaches an opaque ``thoughtSignature`` to *some* part (the first
@@ -47,6 +53,7 @@ from server.protocol.events import Event, MessageStream, accumulate, usage
 from server.providers.gemini.convert_usage import convert_usage
 from server.providers.gemini.errors import error_from_object
 from server.providers.gemini.map_finish_reason import GeminiFinishError, map_finish_reason
+from server.providers.gemini.partial_calls import AssembledCall, CallAssemblyError, PartialCalls, is_piece
 
 SIGNATURE_KIND = "gemini"
 
@@ -65,6 +72,7 @@ class GeminiStreamTranslator:
         self._finish_reason: str | None = None
         self._finish_message = ""
         self._blocked: str | None = None  # promptFeedback.blockReason
+        self._partial = PartialCalls(provider)
 
     # -- lifecycle -------------------------------------------------------------
     def start(self) -> list[Event]:
@@ -95,7 +103,11 @@ class GeminiStreamTranslator:
         content = candidate.get("content") or {}
         for part in content.get("parts") or []:
             if isinstance(part, dict):
-                out.extend(self._part(part))
+                try:
+                    out.extend(self._part(part))
+                except CallAssemblyError as exc:
+                    out.extend(self.fail(exc))
+                    return out
         if candidate.get("finishReason"):
             self._finish_reason = str(candidate["finishReason"])
             self._finish_message = str(candidate.get("finishMessage") or "")
@@ -112,6 +124,10 @@ class GeminiStreamTranslator:
         if reason is None:
             out.extend(self.fail(UpstreamProtocolError(
                 f"{self.provider}: the stream ended without a finish reason")))
+            return out
+        if self._partial.unfinished:
+            out.extend(self.fail(CallAssemblyError(
+                f"{self.provider}: the stream ended while a function call's arguments were still arriving")))
             return out
         try:
             stop = map_finish_reason(reason, saw_tool_use=self._ms.saw_tool_use,
@@ -143,7 +159,14 @@ class GeminiStreamTranslator:
     # -- parts -----------------------------------------------------------------
     def _part(self, part: dict[str, Any]) -> list[Event]:
         sig = part.get("thoughtSignature")
-        signed = signatures.mint(SIGNATURE_KIND, sig) if isinstance(sig, str) and sig else None
+        sig = sig if isinstance(sig, str) and sig else None
+        call = part.get("functionCall")
+        if "functionCall" in part and not isinstance(call, dict):
+            call = {}  # functionCall: null - an empty piece, never a nameless call
+        if call is not None and is_piece(call):
+            done = self._partial.feed(call, sig)
+            return self._assembled(done) if done is not None else []
+        signed = signatures.mint(SIGNATURE_KIND, sig) if sig else None
         out: list[Event] = []
         if part.get("thought"):
             out.extend(self._ms.thinking(part.get("text") or ""))
@@ -155,15 +178,25 @@ class GeminiStreamTranslator:
             if self._ms.open_block == "thinking":
                 out.extend(self._ms.close_block())
             out.extend(self._ms.signature(signed))
-        if "functionCall" in part:
-            call = part["functionCall"] or {}
-            name = str(call.get("name") or "")
+        if call is not None:
+            name = str(call["name"])  # a whole call: is_piece() sent nameless ones away
             out.extend(self._ms.tool_use(ids.new_tool_id(), self._names.get(name, name)))
             out.extend(self._ms.tool_input(dumps_args(call.get("args"))))
         elif isinstance(part.get("text"), str):
             out.extend(self._ms.text(part["text"]))
         # Other parts (executableCode, inlineData output ...) are not
         # requested by Switchboard; nothing to show.
+        return out
+
+    def _assembled(self, call: AssembledCall) -> list[Event]:
+        """A streamed call, complete: its signature (if any), then one tool_use."""
+        out: list[Event] = []
+        if call.signature:
+            if self._ms.open_block == "thinking":
+                out.extend(self._ms.close_block())
+            out.extend(self._ms.signature(signatures.mint(SIGNATURE_KIND, call.signature)))
+        out.extend(self._ms.tool_use(ids.new_tool_id(), self._names.get(call.name, call.name)))
+        out.extend(self._ms.tool_input(dumps_args(call.args)))
         return out
 
 

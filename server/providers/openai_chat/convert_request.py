@@ -60,6 +60,12 @@ PROFILE_DEFAULTS: dict[str, Any] = {
     "response_format": "json_schema",
     # stream_options.include_usage: usage in the last chunk (§E.22).
     "stream_usage": True,
+    # A leading <think>…</think> in content becomes a thinking block
+    # (think_tags.py); switchboard.json's provider "think_tags": false turns it off.
+    "think_tags": True,
+    # completion_tokens_details.reasoning_tokens are NOT included in
+    # completion_tokens (xAI), so output_tokens adds them (convert_usage.py).
+    "reasoning_tokens_outside": False,
 }
 
 

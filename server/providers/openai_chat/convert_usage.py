@@ -14,7 +14,14 @@ numbers, by provider:
 
 ``completion_tokens`` already includes ``completion_tokens_details.reasoning_tokens``
 (OpenAI counts reasoning as output), which matches Anthropic's ``output_tokens``
-including thinking. Numbers that are absent stay 0: never invented.
+including thinking. xAI does not: its ``reasoning_tokens`` come on top of
+``completion_tokens`` (``total_tokens`` = prompt + completion + reasoning;
+Google Cloud's Grok partner-model page, capabilities/reasoning: reasoning
+tokens are reported in ``reasoning_tokens``, separate from
+``completion_tokens``), so for profiles with ``reasoning_tokens_outside``
+(presets.py: xAI) they are added to ``output_tokens``, unless
+``total_tokens`` shows that this response already counts them inside: never
+counted twice. Other providers are never changed. Numbers that are absent stay 0: never invented.
 """
 from __future__ import annotations
 
@@ -46,8 +53,30 @@ def find_usage(chunk: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
-def convert_usage(usage: dict[str, Any]) -> dict[str, int]:
-    """Anthropic usage with all four fields from a Chat Completions usage object."""
+def reasoning_tokens_outside(usage: dict[str, Any]) -> int:
+    """Reasoning tokens that ``completion_tokens`` does not include (0 if included or absent).
+
+    Only for providers known to report them separately; ``total_tokens``,
+    when given, decides whether this response really does.
+    """
+    details = usage.get("completion_tokens_details")
+    reasoning = _int(details.get("reasoning_tokens")) if isinstance(details, dict) else 0
+    if not reasoning:
+        return 0
+    total = usage.get("total_tokens")
+    if total is not None:
+        counted = _int(usage.get("prompt_tokens")) + _int(usage.get("completion_tokens"))
+        if _int(total) < counted + reasoning:
+            return 0  # the total has no room for them: already inside completion_tokens
+    return reasoning
+
+
+def convert_usage(usage: dict[str, Any], *, reasoning_outside: bool = False) -> dict[str, int]:
+    """Anthropic usage with all four fields from a Chat Completions usage object.
+
+    ``reasoning_outside``: the provider's profile says reasoning tokens are
+    reported outside ``completion_tokens`` (xAI).
+    """
     prompt = _int(usage.get("prompt_tokens"))
     details = usage.get("prompt_tokens_details")
     details = details if isinstance(details, dict) else {}
@@ -56,7 +85,8 @@ def convert_usage(usage: dict[str, Any]) -> dict[str, int]:
     cache_write = _int(details.get("cache_write_tokens")) or _int(usage.get("cache_write_tokens"))
     return anthropic_usage(
         input_tokens=max(prompt - cache_read - cache_write, 0),
-        output_tokens=_int(usage.get("completion_tokens")),
+        output_tokens=_int(usage.get("completion_tokens"))
+        + (reasoning_tokens_outside(usage) if reasoning_outside else 0),
         cache_read=cache_read,
         cache_creation=cache_write,
     )

@@ -28,6 +28,9 @@ class OpenAIChatProvider(Provider):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.profile = resolve_profile(self.profile)
+        # switchboard.json's per-provider "think_tags" overrides the preset's.
+        if getattr(self.settings, "think_tags", None) is not None:
+            self.profile["think_tags"] = bool(self.settings.think_tags)
         self.url = http.join_url(self.settings.base_url, "/chat/completions")
 
     def headers(self, stream: bool) -> dict[str, str]:
@@ -40,7 +43,8 @@ class OpenAIChatProvider(Provider):
 
     def translator(self, call: Call) -> ChatStreamTranslator:
         return ChatStreamTranslator(model=call.requested_model, message_id=message_id(),
-                                    provider=self.display_name)
+                                    provider=self.display_name, think_tags=self.profile["think_tags"],
+                                    reasoning_tokens_outside=self.profile["reasoning_tokens_outside"])
 
     async def send(self, call: Call) -> Reply:
         body = convert_request(call.request, model=call.model, stream=call.stream, profile=self.profile)

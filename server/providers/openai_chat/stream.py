@@ -26,6 +26,13 @@ owns the wire rules of §A):
   (openrouter/stream-claude-reasoning-details-signature.sse) and is ignored;
   ``reasoning_content`` wins over ``reasoning`` when a server sends both.
   Signatures and encrypted items: see reasoning_details.py.
+* A leading ``<think>…</think>`` in ``content`` (reasoning models served
+  without a reasoning parser) is thinking too: think_tags.py, unless the
+  provider's profile says ``think_tags: false``. The splitter is dropped as
+  soon as the answer text has started (or a reasoning field shows the server
+  parses reasoning itself), so other streams pay one ``is None`` check.
+  Thinking from tags is signed like ``reasoning_content``: a minted ``oa``
+  signature when the block closes.
 """
 from __future__ import annotations
 
@@ -41,6 +48,7 @@ from server.providers.openai_chat import reasoning_details
 from server.providers.openai_chat.convert_usage import convert_usage, find_usage
 from server.providers.openai_chat.errors import chunk_error
 from server.providers.openai_chat.map_finish_reason import map_finish_reason
+from server.providers.openai_chat.think_tags import ThinkTagSplitter
 
 SIGNATURE_KIND = "oa"  # minted on thinking the upstream did not sign
 
@@ -59,7 +67,8 @@ class _ToolCall:
 class ChatStreamTranslator:
     NEW, STREAMING, FINISHING, DONE = "new", "streaming", "finishing", "done"
 
-    def __init__(self, *, model: str, message_id: str, provider: str, input_tokens_estimate: int = 0) -> None:
+    def __init__(self, *, model: str, message_id: str, provider: str, input_tokens_estimate: int = 0,
+                 think_tags: bool = True, reasoning_tokens_outside: bool = False) -> None:
         self.provider = provider
         self.input_tokens_estimate = input_tokens_estimate
         self.ms = MessageStream(model=model, message_id=message_id, signature_kind=SIGNATURE_KIND)
@@ -69,6 +78,10 @@ class ChatStreamTranslator:
         self.refusal = False
         self._calls: list[_ToolCall] = []
         self._current: _ToolCall | None = None
+        # Leading <think>…</think> in content; None once it cannot matter.
+        self._tags: ThinkTagSplitter | None = ThinkTagSplitter() if think_tags else None
+        # xAI: completion_tokens_details.reasoning_tokens not in completion_tokens.
+        self.reasoning_tokens_outside = reasoning_tokens_outside
 
     @property
     def done(self) -> bool:
@@ -103,7 +116,7 @@ class ChatStreamTranslator:
         if isinstance(delta, dict):
             out += self._reasoning(delta)
             if isinstance(delta.get("content"), str):
-                out += self._text(delta["content"])
+                out += self._content(delta["content"]) if self._tags is not None else self._text(delta["content"])
             if isinstance(delta.get("refusal"), str) and delta["refusal"]:
                 self.refusal = True
                 out += self._text(delta["refusal"])
@@ -128,11 +141,12 @@ class ChatStreamTranslator:
         if self.finish_reason is None:
             return out + self.fail(StreamInterrupted(
                 f"{self.provider}: the stream ended before the response was complete"))
+        out += self._flush_tags()
         out += self._flush_unnamed_calls()
         stop_reason = "refusal" if self.refusal else map_finish_reason(
             self.finish_reason, saw_tool_use=self.ms.saw_tool_use)
         if self.upstream_usage is not None:
-            final = convert_usage(self.upstream_usage)
+            final = convert_usage(self.upstream_usage, reasoning_outside=self.reasoning_tokens_outside)
         else:
             final = anthropic_usage(input_tokens=self.input_tokens_estimate)
         self.state = self.DONE
@@ -150,6 +164,25 @@ class ChatStreamTranslator:
             return []
         self._current = None
         return self.ms.text(text)
+
+    def _content(self, text: str) -> list[Event]:
+        """Answer text while a leading think section is still possible."""
+        tags = self._tags
+        assert tags is not None
+        out: list[Event] = []
+        for kind, piece in tags.feed(text):
+            out += self._thinking(piece) if kind == "thinking" else self._text(piece)
+        if tags.passing:
+            self._tags = None
+        return out
+
+    def _flush_tags(self) -> list[Event]:
+        if self._tags is None:
+            return []
+        out: list[Event] = []
+        for kind, piece in self._tags.flush():
+            out += self._thinking(piece) if kind == "thinking" else self._text(piece)
+        return out
 
     def _reasoning(self, delta: dict[str, Any]) -> list[Event]:
         out: list[Event] = []
@@ -176,7 +209,13 @@ class ChatStreamTranslator:
                     out += self.ms.redacted_thinking(reasoning_details.wrap([item]))
         if not readable:
             text = delta.get("reasoning_content") or delta.get("reasoning")
+            if text and self._tags is not None:
+                # The server parses reasoning itself: content is the answer
+                # (a stray leading "<think>" it left in content is dropped).
+                self._tags = None
             out += self._thinking(text)
+        elif self._tags is not None:
+            self._tags = None
         return out
 
     def _thinking(self, text: Any) -> list[Event]:
@@ -200,6 +239,10 @@ class ChatStreamTranslator:
         return self._calls[-1] if self._calls else None
 
     def _tool_call(self, tc: dict[str, Any]) -> list[Event]:
+        out: list[Event] = []
+        if self._tags is not None:  # a tool call ends any leading think section
+            out += self._flush_tags()
+            self._tags = None
         index = tc.get("index")
         upstream_id = tc.get("id") or None
         function = tc.get("function") if isinstance(tc.get("function"), dict) else {}
@@ -208,7 +251,6 @@ class ChatStreamTranslator:
         if not isinstance(arguments, str):
             # Some servers send already-parsed arguments objects.
             arguments = "" if arguments is None else _json(arguments)
-        out: list[Event] = []
         call = self._find_call(index, upstream_id)
         if call is None:
             call = _ToolCall(index if isinstance(index, int) else None, upstream_id)

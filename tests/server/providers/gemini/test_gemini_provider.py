@@ -196,10 +196,62 @@ TOOLS = [
 ]
 
 
+# Streamed function-call arguments (Vertex AI); the translator's own tests are
+# test_gemini_partial_args.py, these go through a real Switchboard over HTTP.
+PARTIAL_ARGS_FIXTURES = {
+    "stream-vertex-partial-args-two-calls.chunks.txt": [
+        ("getWeather", {"location": "Boston"}), ("getWeather", {"location": "San Francisco"})],
+    "stream-vertex-partial-args-no-terminal.chunks.txt": [
+        ("writeItems", {"operations": [
+            {"action": "add", "description": "Fresh red apple", "itemid": "apple_001", "price": 0.5},
+            {"action": "add", "description": "Ripe yellow banana", "itemid": "banana_001", "price": 0.3}]})],
+    "stream-vertex-partial-args-nested.chunks.txt": None,
+    "stream-vertex-partial-args-interleaved-ids.chunks.txt": None,
+    "stream-vertex-partial-args-orphan-piece.chunks.txt": "error",
+    "stream-vertex-partial-args-cut-off.chunks.txt": "error",
+}
+
+
 def test_every_gemini_fixture_is_covered():
     files = {p.name for p in GEMINI.iterdir()}
-    assert files == {*STREAM_FIXTURES, "generate-content-parallel-calls-first-signed.json",
-                     "error-429-retry-info.json"}
+    assert files == {*STREAM_FIXTURES, *PARTIAL_ARGS_FIXTURES,
+                     "generate-content-parallel-calls-first-signed.json", "error-429-retry-info.json"}
+
+
+@pytest.mark.parametrize("name", sorted(PARTIAL_ARGS_FIXTURES))
+def test_streamed_call_arguments_over_http(serve, upstream, name):
+    server = serve()
+    upstream.queue(fixture_script(name, 0))
+    events = sse_events(stream_post(server, {"model": CLIENT_MODEL, "max_tokens": 500, "tools": TOOLS,
+                                             "messages": [{"role": "user", "content": "go"}]}))
+    check_stream(events)
+    tools = [e["content_block"] for e in events
+             if e["type"] == "content_block_start" and e["content_block"]["type"] == "tool_use"]
+    assert all(t["name"] for t in tools)
+    want = PARTIAL_ARGS_FIXTURES[name]
+    if want == "error":
+        assert not tools and events[-1]["type"] == "error"
+        assert events[-1]["error"]["type"] == "api_error"
+        return
+    assert events[-1] == {"type": "message_stop"}
+    calls = [(b["name"], b["input"]) for b in accumulate(events)["content"] if b["type"] == "tool_use"]
+    named = [p for p in parts_of(name) if p.get("functionCall", {}).get("name")]
+    assert len(calls) == len(named)
+    if want is not None:
+        assert calls == want
+
+
+def test_streamed_call_arguments_through_sdk(serve, upstream):
+    server = serve()
+    upstream.queue(fixture_script("stream-vertex-partial-args-two-calls.chunks.txt", 0))
+    with sdk(server).messages.stream(model=CLIENT_MODEL, max_tokens=500, tools=TOOLS,
+                                     messages=[{"role": "user", "content": "go"}]) as stream:
+        final = stream.get_final_message()
+    assert [(b.type, getattr(b, "name", None), getattr(b, "input", None)) for b in final.content] == [
+        ("thinking", None, None),
+        ("tool_use", "getWeather", {"location": "Boston"}),
+        ("tool_use", "getWeather", {"location": "San Francisco"})]
+    assert final.stop_reason == "tool_use"
 
 
 # -- replaying the recorded fixtures ----------------------------------------------------
