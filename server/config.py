@@ -51,6 +51,8 @@ class ProviderConfig:
     headers: tuple[tuple[str, str], ...] = ()
     # The global network section with this provider's overrides applied.
     network: NetworkSettings = field(default_factory=NetworkSettings)
+    # Forward Claude Code's billing line (providers/billing_header.py).
+    keep_billing_header: bool = False
 
     @property
     def display_name(self) -> str:
@@ -162,10 +164,13 @@ def _parse_provider(pid: str, raw: Any, network: NetworkSettings) -> ProviderCon
         isinstance(k, str) and isinstance(v, str) for k, v in headers.items()
     ):
         raise ConfigError(f"{where}.headers: must be an object of header name -> string value")
+    keep_billing = raw.get("keep_billing_header", False)
+    if not isinstance(keep_billing, bool):
+        raise ConfigError(f"{where}.keep_billing_header: must be true or false")
     return ProviderConfig(
         id=pid, type=ptype, base_url=base_url.rstrip("/"), api_key=api_key,
         models=tuple(models), name=name, profile=profile,
-        headers=tuple(headers.items()),
+        headers=tuple(headers.items()), keep_billing_header=keep_billing,
         network=_network(raw.get("network"), f"{where}.network", network),
     )
 
