@@ -23,7 +23,7 @@ from server.network import NetworkConfigError, NetworkSettings, parse_network
 PROVIDER_TYPES = ("openai", "anthropic", "gemini")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 # Route slots that name targets (issue 4 adds the rules that use them).
-TARGET_SLOTS = ("default", "opus", "sonnet", "haiku", "think", "long_context",
+TARGET_SLOTS = ("default", "fable", "opus", "sonnet", "haiku", "think", "long_context",
                 "image", "web_search", "fallback")
 
 

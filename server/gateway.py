@@ -159,6 +159,16 @@ class Gateway:
     def config(self) -> Config:
         return self._config
 
+    def request_config(self) -> Config:
+        """The config requests are routed with; while the settings file is
+        broken every request is answered with that problem (which file,
+        which field), not a misleading "no provider named …"."""
+        problem = self.config_error
+        if problem is not None:
+            raise ApiError(f"Switchboard's settings file has a problem: {self.settings.config_path}: {problem}. "
+                           "Fix the file (or open Switchboard's settings), then try again.")
+        return self._config
+
     def set_config(self, config: Config) -> None:
         with self._lock:
             self._config = config

@@ -43,7 +43,7 @@ async def create_message() -> Response:
     started = time.monotonic()
     body, size = await json_body_and_size()
     validate_messages_request(body)
-    decision = routing.resolve(body, gw.config, body_bytes=size)
+    decision = routing.resolve(body, gw.request_config(), body_bytes=size)
     meta = {**request_meta(), "ping_interval": gw.settings.ping_interval}
     route_name = gw.config.active_route or "-"
 
@@ -90,7 +90,7 @@ async def count_tokens() -> Response:
     gw = gateway()
     body = await json_body()
     validate_messages_request(body, count_tokens=True)
-    routing.resolve(body, gw.config)  # same errors as /v1/messages
+    routing.resolve(body, gw.request_config())  # same errors as /v1/messages
     # tiktoken releases the GIL while encoding; keep the event loop free.
     count = await asyncio.to_thread(tokens.count_request, body)
     return Response(orjson.dumps({"input_tokens": count}), content_type="application/json",
