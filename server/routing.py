@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from server import model_ids
 from server.config import Config, RouteConfig
 from server.errors import InvalidRequest, NotFound
 from server.providers.base import Target
@@ -66,6 +67,16 @@ def resolve(body: dict[str, Any], config: Config, *, body_bytes: int = 0) -> Dec
     model = body["model"]
     # The marker is removed whatever rule wins: it must never reach a provider.
     marked = take_subagent_marker(body)
+    route = config.route
+    if model_ids.might_be_listed(model):
+        # An id from GET /v1/models: exactly that route or provider/model.
+        listed = model_ids.lookup(model, config)
+        if listed is None:
+            raise NotFound(f"model: {model!r} is not one of Switchboard's models; "
+                           "GET /v1/models lists them (routes and provider models)")
+        if listed.target is not None:
+            return Decision((listed.target,), "explicit")
+        return _decide(body, config.routes[listed.route or ""], body_bytes, marked, tiers=False)
     explicit = split_target(model)
     if explicit is not None:
         if explicit[0] not in config.providers:
@@ -73,16 +84,20 @@ def resolve(body: dict[str, Any], config: Config, *, body_bytes: int = 0) -> Dec
             # than silently answering from another one.
             raise NotFound(f"model: no provider named {explicit[0]!r} is configured")
         return Decision((Target(*explicit),), "explicit")
-    route = config.route
     if route is None:
         raise InvalidRequest("No route is configured: open Switchboard's settings and add a provider")
-    slot, chosen = _choose(body, route, body_bytes, marked)
+    return _decide(body, route, body_bytes, marked)
+
+
+def _decide(body: dict[str, Any], route: RouteConfig, body_bytes: int, marked: Target | None,
+            *, tiers: bool = True) -> Decision:
+    slot, chosen = _choose(body, route, body_bytes, marked, tiers=tiers)
     fallback = [t for t in _targets(route.targets.get("fallback", ())) if t not in chosen]
     return Decision(tuple(chosen + fallback), slot)
 
 
 def _choose(body: dict[str, Any], route: RouteConfig, body_bytes: int,
-            marked: Target | None) -> tuple[str, list[Target]]:
+            marked: Target | None, *, tiers: bool = True) -> tuple[str, list[Target]]:
     slots = route.targets
     if "long_context" in slots and is_long_context(body, route.long_context_threshold, body_bytes):
         return "long_context", _targets(slots["long_context"])
@@ -94,7 +109,7 @@ def _choose(body: dict[str, Any], route: RouteConfig, body_bytes: int,
         return "image", _targets(slots["image"])
     if "think" in slots and wants_thinking(body):
         return "think", _targets(slots["think"])
-    tier = model_tier(body["model"])
+    tier = model_tier(body["model"]) if tiers else None
     for slot in TIER_FALLBACKS.get(tier or "", ()):
         if slot in slots:
             return slot, _targets(slots[slot])
