@@ -65,6 +65,8 @@ class RouteConfig:
     name: str
     targets: dict[str, tuple[str, ...]]  # slot -> ordered provider/model targets
     long_context_threshold: int = 60000
+    # After a fallback answered, a session stays on it this long (server/session_pins.py).
+    sticky_minutes: float = 10.0
 
     @property
     def default(self) -> tuple[str, ...]:
@@ -204,7 +206,11 @@ def _parse_route(rid: str, raw: Any, providers: dict[str, ProviderConfig]) -> Ro
     threshold = raw.get("long_context_threshold", 60000)
     if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 1:
         raise ConfigError(f"{where}.long_context_threshold: must be a positive whole number")
-    return RouteConfig(id=rid, name=name, targets=targets, long_context_threshold=threshold)
+    sticky = raw.get("sticky_minutes", 10)
+    if isinstance(sticky, bool) or not isinstance(sticky, (int, float)) or not 0 <= sticky <= 24 * 60:
+        raise ConfigError(f"{where}.sticky_minutes: must be a number of minutes from 0 to 1440")
+    return RouteConfig(id=rid, name=name, targets=targets, long_context_threshold=threshold,
+                       sticky_minutes=float(sticky))
 
 
 # -- files ---------------------------------------------------------------------

@@ -28,6 +28,7 @@ from server.providers.http import HttpxUpstream
 from server.providers.base import Provider
 from server.providers.presets import profile_for
 from server.secrets import KeyringUnavailable, SecretStore
+from server.session_pins import SessionPins
 from server.settings import Settings
 
 log = logging.getLogger("switchboard")
@@ -86,6 +87,7 @@ class Gateway:
         self.activity: collections.deque[ActivityEntry] = collections.deque(maxlen=200)
         self.listeners: list[Callable[[str], None]] = []
         self.dispatcher = Dispatcher()
+        self.pins = SessionPins()
         # The latest request failure in plain words, for the tray's status line.
         self.last_error: str | None = None
 

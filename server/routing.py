@@ -36,6 +36,7 @@ _EXACT_BAND = (0.7, 1.4)  # estimate / threshold within this band: count exactly
 class Decision:
     targets: tuple[Target, ...]
     slot: str           # which rule chose: explicit, long_context, subagent, ..., default
+    route: RouteConfig | None = None  # the route whose rules chose (None: explicit)
 
 
 def split_target(text: str) -> tuple[str, str] | None:
@@ -93,7 +94,7 @@ def _decide(body: dict[str, Any], route: RouteConfig, body_bytes: int, marked: T
             *, tiers: bool = True) -> Decision:
     slot, chosen = _choose(body, route, body_bytes, marked, tiers=tiers)
     fallback = [t for t in _targets(route.targets.get("fallback", ())) if t not in chosen]
-    return Decision(tuple(chosen + fallback), slot)
+    return Decision(tuple(chosen + fallback), slot, route)
 
 
 def _choose(body: dict[str, Any], route: RouteConfig, body_bytes: int,
