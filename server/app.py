@@ -46,10 +46,11 @@ def create_app(
     gateway = Gateway(settings, secrets=secrets, transport=transport, config=config)
     app.config["GATEWAY"] = gateway
 
-    from server.routes import health, messages
+    from server.routes import health, messages, models
 
     app.register_blueprint(health.bp)
     app.register_blueprint(messages.bp)
+    app.register_blueprint(models.bp)
     from server.settings_page import routes as settings_routes
 
     app.register_blueprint(settings_routes.bp)

@@ -24,7 +24,7 @@ from server.network import NetworkConfigError, NetworkSettings, parse_network
 PROVIDER_TYPES = ("openai", "anthropic", "gemini")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 # Route slots that name targets (issue 4 adds the rules that use them).
-TARGET_SLOTS = ("default", "opus", "sonnet", "haiku", "think", "long_context",
+TARGET_SLOTS = ("default", "fable", "opus", "sonnet", "haiku", "think", "long_context",
                 "image", "web_search", "fallback")
 
 
@@ -60,6 +60,8 @@ class ProviderConfig:
     think_tags: bool | None = None
     # The global network section with this provider's overrides applied.
     network: NetworkSettings = field(default_factory=NetworkSettings)
+    # Forward Claude Code's billing line (providers/billing_header.py).
+    keep_billing_header: bool = False
 
     @property
     def display_name(self) -> str:
@@ -72,6 +74,8 @@ class RouteConfig:
     name: str
     targets: dict[str, tuple[str, ...]]  # slot -> ordered provider/model targets
     long_context_threshold: int = 60000
+    # After a fallback answered, a session stays on it this long (server/session_pins.py).
+    sticky_minutes: float = 10.0
 
     @property
     def default(self) -> tuple[str, ...]:
@@ -174,10 +178,13 @@ def _parse_provider(pid: str, raw: Any, network: NetworkSettings) -> ProviderCon
     think_tags = raw.get("think_tags")
     if think_tags is not None and not isinstance(think_tags, bool):
         raise ConfigError(f"{where}.think_tags: must be true or false")
+    keep_billing = raw.get("keep_billing_header", False)
+    if not isinstance(keep_billing, bool):
+        raise ConfigError(f"{where}.keep_billing_header: must be true or false")
     return ProviderConfig(
         id=pid, type=ptype, base_url=base_url.rstrip("/"), api_key=api_key,
         models=tuple(models), name=name, profile=profile,
-        headers=tuple(headers.items()), think_tags=think_tags,
+        headers=tuple(headers.items()), think_tags=think_tags, keep_billing_header=keep_billing,
         network=_network(raw.get("network"), f"{where}.network", network),
     )
 
@@ -211,7 +218,11 @@ def _parse_route(rid: str, raw: Any, providers: dict[str, ProviderConfig]) -> Ro
     threshold = raw.get("long_context_threshold", 60000)
     if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 1:
         raise ConfigError(f"{where}.long_context_threshold: must be a positive whole number")
-    return RouteConfig(id=rid, name=name, targets=targets, long_context_threshold=threshold)
+    sticky = raw.get("sticky_minutes", 10)
+    if isinstance(sticky, bool) or not isinstance(sticky, (int, float)) or not 0 <= sticky <= 24 * 60:
+        raise ConfigError(f"{where}.sticky_minutes: must be a number of minutes from 0 to 1440")
+    return RouteConfig(id=rid, name=name, targets=targets, long_context_threshold=threshold,
+                       sticky_minutes=float(sticky))
 
 
 # -- files ---------------------------------------------------------------------

@@ -62,6 +62,13 @@ class Dispatcher:
     def open_targets(self) -> list[Target]:
         return [t for t in self.breakers if self.is_open(t)]
 
+    def last_failure(self, target: Target) -> str:
+        """Why ``target`` last failed, in words ("529 overloaded_error"), or ""."""
+        for t, outcome in reversed(self.attempts):
+            if t == target and outcome != "ok":
+                return outcome
+        return ""
+
     def _note(self, target: Target, outcome: str) -> None:
         self.attempts.append((target, outcome))
         del self.attempts[:-200]

@@ -30,6 +30,7 @@ from server.providers.http import HttpxUpstream
 from server.providers.base import Provider
 from server.providers.presets import profile_for
 from server.secrets import KeyringUnavailable, SecretStore
+from server.session_pins import SessionPins
 from server.settings import Settings
 
 log = logging.getLogger("switchboard")
@@ -100,6 +101,7 @@ class Gateway:
         self.activity: collections.deque[ActivityEntry] = collections.deque(maxlen=200)
         self.listeners: list[Callable[[str], None]] = []
         self.dispatcher = Dispatcher()
+        self.pins = SessionPins()
         # The latest request failure in plain words, for the tray's status line.
         self.last_error: str | None = None
 
@@ -171,6 +173,16 @@ class Gateway:
     # -- config ----------------------------------------------------------------
     @property
     def config(self) -> Config:
+        return self._config
+
+    def request_config(self) -> Config:
+        """The config requests are routed with; while the settings file is
+        broken every request is answered with that problem (which file,
+        which field), not a misleading "no provider named …"."""
+        problem = self.config_error
+        if problem is not None:
+            raise ApiError(f"Switchboard's settings file has a problem: {self.settings.config_path}: {problem}. "
+                           "Fix the file (or open Switchboard's settings), then try again.")
         return self._config
 
     def set_config(self, config: Config) -> None:

@@ -3,7 +3,9 @@
 Precedence (first match wins; documented in README):
   explicit ``provider/model`` (or claude-code-router's ``provider,model``)
   > ``long_context`` > subagent marker > ``web_search`` > ``image``
-  > ``think`` > tier (``opus`` / ``sonnet`` / ``haiku``) > ``default``.
+  > ``think`` > tier (``fable`` / ``opus`` / ``sonnet`` / ``haiku``; ``fable``
+  uses ``opus`` when the route has no ``fable`` slot) > ``default``.
+The subagent marker is removed from the request whatever rule wins.
 The chosen slot's targets come first, then the route's ``fallback`` targets.
 
 This runs on every request, so nothing here may be expensive: the
@@ -14,14 +16,17 @@ route has a ``long_context`` slot at all.
 """
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from typing import Any
 
+from server import model_ids
 from server.config import Config, RouteConfig
 from server.errors import InvalidRequest, NotFound
 from server.providers.base import Target
 
+log = logging.getLogger("switchboard")
 _SUBAGENT = re.compile(r"<CCR-SUBAGENT-MODEL>\s*([^<\s]+?)\s*</CCR-SUBAGENT-MODEL>\s*")
 _BYTES_PER_TOKEN = 4.0
 _EXACT_BAND = (0.7, 1.4)  # estimate / threshold within this band: count exactly
@@ -31,6 +36,7 @@ _EXACT_BAND = (0.7, 1.4)  # estimate / threshold within this band: count exactly
 class Decision:
     targets: tuple[Target, ...]
     slot: str           # which rule chose: explicit, long_context, subagent, ..., default
+    route: RouteConfig | None = None  # the route whose rules chose (None: explicit)
 
 
 def split_target(text: str) -> tuple[str, str] | None:
@@ -60,6 +66,18 @@ def resolve(body: dict[str, Any], config: Config, *, body_bytes: int = 0) -> Dec
     Removes a subagent marker from ``body`` (in place) when one is found.
     """
     model = body["model"]
+    # The marker is removed whatever rule wins: it must never reach a provider.
+    marked = take_subagent_marker(body)
+    route = config.route
+    if model_ids.might_be_listed(model):
+        # An id from GET /v1/models: exactly that route or provider/model.
+        listed = model_ids.lookup(model, config)
+        if listed is None:
+            raise NotFound(f"model: {model!r} is not one of Switchboard's models; "
+                           "GET /v1/models lists them (routes and provider models)")
+        if listed.target is not None:
+            return Decision((listed.target,), "explicit")
+        return _decide(body, config.routes[listed.route or ""], body_bytes, marked, tiers=False)
     explicit = split_target(model)
     if explicit is not None:
         if explicit[0] not in config.providers:
@@ -67,19 +85,23 @@ def resolve(body: dict[str, Any], config: Config, *, body_bytes: int = 0) -> Dec
             # than silently answering from another one.
             raise NotFound(f"model: no provider named {explicit[0]!r} is configured")
         return Decision((Target(*explicit),), "explicit")
-    route = config.route
     if route is None:
         raise InvalidRequest("No route is configured: open Switchboard's settings and add a provider")
-    slot, chosen = _choose(body, route, body_bytes)
+    return _decide(body, route, body_bytes, marked)
+
+
+def _decide(body: dict[str, Any], route: RouteConfig, body_bytes: int, marked: Target | None,
+            *, tiers: bool = True) -> Decision:
+    slot, chosen = _choose(body, route, body_bytes, marked, tiers=tiers)
     fallback = [t for t in _targets(route.targets.get("fallback", ())) if t not in chosen]
-    return Decision(tuple(chosen + fallback), slot)
+    return Decision(tuple(chosen + fallback), slot, route)
 
 
-def _choose(body: dict[str, Any], route: RouteConfig, body_bytes: int) -> tuple[str, list[Target]]:
+def _choose(body: dict[str, Any], route: RouteConfig, body_bytes: int,
+            marked: Target | None, *, tiers: bool = True) -> tuple[str, list[Target]]:
     slots = route.targets
     if "long_context" in slots and is_long_context(body, route.long_context_threshold, body_bytes):
         return "long_context", _targets(slots["long_context"])
-    marked = take_subagent_marker(body)
     if marked is not None:
         return "subagent", [marked]
     if "web_search" in slots and has_web_search(body):
@@ -88,18 +110,39 @@ def _choose(body: dict[str, Any], route: RouteConfig, body_bytes: int) -> tuple[
         return "image", _targets(slots["image"])
     if "think" in slots and wants_thinking(body):
         return "think", _targets(slots["think"])
-    tier = model_tier(body["model"])
-    if tier is not None and tier in slots:
-        return tier, _targets(slots[tier])
+    tier = model_tier(body["model"]) if tiers else None
+    for slot in TIER_FALLBACKS.get(tier or "", ()):
+        if slot in slots:
+            return slot, _targets(slots[slot])
     return "default", _targets(slots["default"])
 
 
+# A tier asks for its own slot, then the next one down; then ``default``.
+TIER_FALLBACKS = {"fable": ("fable", "opus"), "opus": ("opus",), "sonnet": ("sonnet",), "haiku": ("haiku",)}
+_TIER_SHAPE = re.compile(r"^(?:anthropic[./])?claude-(?:\d+(?:[.-]\d+)*-)?([a-z]+)(?:-|$)")
+
+
 def model_tier(model: str) -> str | None:
+    """The Claude tier a model id asks for: ``claude-<tier>-…`` (and the
+    older ``claude-3-5-<tier>-…``); a tier name Switchboard does not know yet
+    degrades to ``default`` with a log line, never an error."""
     low = model.lower()
-    for tier in ("haiku", "sonnet", "opus"):
+    match = _TIER_SHAPE.match(low)
+    if match is not None:
+        tier = match.group(1)
+        if tier in TIER_FALLBACKS:
+            return tier
+        if tier not in _unknown_tiers_logged:
+            _unknown_tiers_logged.add(tier)
+            log.info("routing: unknown Claude tier %r in model %r; using the default slot", tier, model[:80])
+        return None
+    for tier in ("haiku", "sonnet", "opus", "fable"):
         if tier in low:
             return tier
     return None
+
+
+_unknown_tiers_logged: set[str] = set()
 
 
 def wants_thinking(body: dict[str, Any]) -> bool:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Awaitable, Callable
 
+from server.providers import billing_header
+
 Event = dict[str, Any]
 
 
@@ -81,6 +83,13 @@ class Provider:
         self._api_key = api_key
         # Provider quirks as data (providers/presets.py), e.g. auth style.
         self.profile: dict[str, Any] = profile or {}
+        # Claude Code's billing line busts every prompt cache but Anthropic's.
+        self.strip_billing = billing_header.should_strip(
+            getattr(settings, "base_url", "") or "", bool(getattr(settings, "keep_billing_header", False)))
+
+    def hub_request(self, call: Call) -> dict[str, Any]:
+        """The client's request as this provider should see it."""
+        return billing_header.strip(call.request) if self.strip_billing else call.request
 
     @property
     def display_name(self) -> str:

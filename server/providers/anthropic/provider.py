@@ -41,7 +41,7 @@ class AnthropicProvider(Provider):
         return headers
 
     async def send(self, call: Call) -> Reply:
-        body = convert_request(call.request, model=call.model)
+        body = convert_request(self.hub_request(call), model=call.model)
         url = http.join_url(self.settings.base_url, "/v1/messages")
         response = await http.open_stream(
             self.client, self.display_name, url,

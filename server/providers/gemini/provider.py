@@ -42,7 +42,7 @@ class GeminiProvider(Provider):
         return headers
 
     async def send(self, call: Call) -> Reply:
-        body = convert_request(call.request, model=call.model,
+        body = convert_request(self.hub_request(call), model=call.model,
                                max_output_tokens=self.profile.get("max_output_tokens"))
         response = await http.open_stream(
             self.client, self.display_name, self.url(call.model, call.stream),

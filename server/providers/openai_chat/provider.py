@@ -47,7 +47,7 @@ class OpenAIChatProvider(Provider):
                                     reasoning_tokens_outside=self.profile["reasoning_tokens_outside"])
 
     async def send(self, call: Call) -> Reply:
-        body = convert_request(call.request, model=call.model, stream=call.stream, profile=self.profile)
+        body = convert_request(self.hub_request(call), model=call.model, stream=call.stream, profile=self.profile)
         response = await http.open_stream(
             self.client, self.display_name, self.url,
             headers=self.headers(call.stream), content=orjson.dumps(body), map_error=map_error, secret=self._api_key,

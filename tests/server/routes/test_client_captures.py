@@ -99,7 +99,13 @@ def test_capture_translated_to_chat_completions(capture, auth, stream, upstream,
     system_text = sent["messages"][0]["content"]
     system_text = system_text if isinstance(system_text, str) else "".join(p["text"] for p in system_text)
     for block in body["system"]:
-        assert block["text"] in system_text
+        if block["text"].startswith("x-anthropic-billing-header:"):
+            # Claude Code's per-conversation billing line would bust the
+            # provider's prompt cache: it never goes upstream (issue 21).
+            assert block["text"] not in system_text
+            assert "x-anthropic-billing-header" not in json.dumps(sent)
+        else:
+            assert block["text"] in system_text
     assert [m["role"] for m in sent["messages"][1:]].count("system") == 0
     # Every tool_result becomes exactly one role:tool message, right after the
     # assistant message whose tool_calls it answers.
@@ -142,9 +148,25 @@ def test_capture_passed_through_to_anthropic_compatible(capture, upstream, make_
     r = post_capture(server, body)
     assert r.status_code == 200, r.text[:500]
     sent = upstream.requests[-1]
-    assert sent.json == {**body, "model": "m1"}
+    # Unchanged but for the model and Claude Code's billing line (issue 21).
+    system = [b for b in body["system"] if not b["text"].startswith("x-anthropic-billing-header:")]
+    assert sent.json == {**body, "model": "m1", "system": system}
+    assert b"x-anthropic-billing-header" not in sent.body
     assert sent.headers["anthropic-beta"] == CC_HEADERS["anthropic-beta"]
     assert sent.headers["x-api-key"] == "upstream-secret-key-123"
+
+
+@pytest.mark.parametrize("capture", [p for p in MESSAGE_CAPTURES if "v332" in p.name], ids=lambda p: p.stem)
+def test_capture_billing_line_kept_when_the_provider_asks(capture, upstream, make_server):
+    body = json.loads(capture.read_text())
+    config = gateway_config(upstream.url, kind="anthropic")
+    config["providers"]["up"]["keep_billing_header"] = True
+    server = make_server(config)
+    upstream.queue(sse_script(ANTHROPIC_TEXT_FRAMES) if body.get("stream") else
+                   json_script(json.loads((UPSTREAM_FIXTURES / "anthropic" / "message-text.json").read_text())))
+    r = post_capture(server, body)
+    assert r.status_code == 200, r.text[:500]
+    assert upstream.requests[-1].json == {**body, "model": "m1"}
 
 
 @pytest.mark.parametrize("capture", client_captures(), ids=lambda p: p.stem)
