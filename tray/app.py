@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 from server.app import create_app
 from server.claude_code import ClaudeCodeLink
+from server.fileio import atomic_write_json
 from server.runner import ServerThread
 from server.secrets import SecretStore
 from server.settings import Settings
@@ -27,6 +28,7 @@ from tray.state import AppState, collect
 
 log = logging.getLogger("switchboard.tray")
 FIRST_RUN_MARKER = ".first-run-settings-shown"
+TEST_CONTROL_FILE = "tray-test-control.json"
 _ADDR_IN_USE = {errno.EADDRINUSE, 48, 98, 10048}
 
 
@@ -49,6 +51,7 @@ class TrayApp:
         self._lock = threading.RLock()
         self._dirty = threading.Event()
         self._pending_notice: str | None = None
+        self._control_server: ServerThread | None = None
         self.actions = Actions(Deps(
             gateway=lambda: self.gateway, port=lambda: self.base.port,
             issue_token=lambda: issue_token(self.app), open_url=open_url,
@@ -111,7 +114,33 @@ class TrayApp:
         log.warning("tray: port %s is used by another program; %s is free", port, free)
         self.base = self.base.with_(phase="stopped", port_taken=True, free_port=free)
         self.refresh_now()
+        if self.test_control:
+            self._start_test_control()
         return False
+
+    def _start_test_control(self) -> None:
+        """Tests only (SWITCHBOARD_TRAY_TEST_CONTROL=1): while the port is
+        taken the server does not run, so the menu's test endpoints get their
+        own loopback port, written to ``TEST_CONTROL_FILE`` in the home folder."""
+        if self._control_server is not None:
+            return
+        import socket
+
+        from quart import Quart
+
+        app = Quart("switchboard-tray-test-control")
+        app.register_blueprint(control.make_blueprint(
+            self.lock.secret, on_handover=self.on_handover, menu=self.rendered_menu, click=self.click))
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        thread = ServerThread(app, "127.0.0.1", port)
+        thread.start()
+        if not thread.ready.wait(10) or thread.error is not None:
+            log.error("tray: the test control server did not start")
+            return
+        self._control_server = thread
+        atomic_write_json(self.settings.home / TEST_CONTROL_FILE, {"port": port, "secret": self.lock.secret})
 
     def use_port(self, port: int) -> None:
         """Save ``port`` to the config, then (re)start the server on it."""
@@ -215,4 +244,7 @@ class TrayApp:
         """After the GUI loop ends: stop serving (streams get a grace period)."""
         self.quitting.set()
         self.stop_server()
+        if self._control_server is not None:
+            self._control_server.stop(2)
+            (self.settings.home / TEST_CONTROL_FILE).unlink(missing_ok=True)
         self.lock.release()
