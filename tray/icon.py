@@ -178,6 +178,8 @@ class TrayIcon:
         self._state = AppState()
         self.icon = pystray.Icon("switchboard", icons.render("working"), "Switchboard",
                                  menu=self._menu_for(self._state))
+        if backend == "xorg":
+            _xorg_listen_for_clicks(self.icon)
 
     def _text(self, text: str) -> str:
         return safe_text(text, self.backend)
@@ -263,6 +265,18 @@ class TrayIcon:
 
     def stop(self) -> None:
         self.icon.stop()
+
+
+def _xorg_listen_for_clicks(icon: Any) -> None:
+    """pystray's xorg window does not ask X for button presses, so a click on
+    the icon (its only action: open Settings) would never arrive."""
+    try:
+        from Xlib import X
+
+        icon._window.change_attributes(event_mask=X.ExposureMask | X.StructureNotifyMask | X.ButtonPressMask)
+        icon._display.flush()
+    except Exception as exc:
+        log.warning("tray: the icon cannot take clicks (%s)", type(exc).__name__)
 
 
 def tray_host_present(backend: str) -> bool:
