@@ -252,7 +252,18 @@ class TrayIcon:
                     GLib.unix_signal_add(GLib.PRIORITY_HIGH, sig, lambda *_: (handler(), True)[1])
                 return False
 
-            GLib.idle_add(install)  # after pystray's own set-up in run()
+            # pystray's set-up resets SIGINT to the default (kill) just before
+            # its loop runs: install right after it, before the loop starts, so
+            # no signal lands in between. (Python's handler covers the time
+            # before; ``run_tray`` installs it.)
+            original = getattr(self.icon, "_initialize", None)
+            if callable(original):
+                def initialize() -> None:
+                    original()
+                    install()
+                self.icon._initialize = initialize
+            else:
+                GLib.idle_add(install)
             return
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: handler())
