@@ -271,6 +271,7 @@ class Gateway:
         if moved:
             self.claude_code_notice = (f"Switchboard moved to port {port} and Claude Code's settings "
                                        "now point there: restart Claude Code to use it.")
+            log.warning("%s", self.claude_code_notice)  # the terminal of `python -m server` shows it
             self._notify("claude_code_moved")
         self._notify("address")
 

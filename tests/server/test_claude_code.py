@@ -175,3 +175,42 @@ def test_gateway_owns_connected_and_follows_a_moved_address(tmp_path: Path) -> N
     assert gw.claude_code_points_at("http://127.0.0.1:3457") and not gw.claude_code_points_at(URL)
     gw.disconnect_claude_code()
     assert not gw.claude_code_connected() and claude_code.read_env(tmp_path) == {}
+
+
+def test_headless_server_on_a_new_port_moves_claude_code(tmp_path: Path) -> None:
+    """`python -m server --port N` (or a changed config port): the real process
+    tells its gateway where it serves, and Claude Code follows."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    from tests.support.live_server import ACCESS_KEY, free_port
+
+    repo = Path(__file__).resolve().parents[2]
+    user, sb = tmp_path / "user", tmp_path / "sb"
+    old, new = free_port(), free_port()
+    sb.mkdir()
+    (sb / "switchboard.json").write_text(json.dumps({"server": {"port": new}}))
+    ClaudeCodeLink(sb / "claude-code", home=user, environ={}).connect(f"http://127.0.0.1:{old}", ACCESS_KEY)
+    env = {**os.environ, "HOME": str(user), "SWITCHBOARD_HOME": str(sb), "SWITCHBOARD_API_KEY": ACCESS_KEY,
+           "PYTHONPATH": str(repo)}
+    env.pop(claude_code.DISABLE_ENV, None)
+    proc = subprocess.Popen([sys.executable, "-m", "server"], cwd=repo, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{new}/health", timeout=1, trust_env=False).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        assert claude_code.read_env(user) == {"ANTHROPIC_BASE_URL": f"http://127.0.0.1:{new}",
+                                              "ANTHROPIC_AUTH_TOKEN": ACCESS_KEY}
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=20)
+    assert "restart Claude Code to use it." in err
