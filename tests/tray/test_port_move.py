@@ -13,15 +13,20 @@ a loopback port of its own, named in ``tray-test-control.json``.
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import socket
+import subprocess
 import time
 from pathlib import Path
 from typing import Any, Callable
 
 import httpx
+import pytest
 
 from tests.conftest import gateway_config
 from tests.tray.conftest import ACCESS_KEY, free_port, port_is_free, wait_health, write_config
+from tests.tray.test_tray_xvfb import tray_host  # noqa: F401  (fixture)
 from tray.app import TEST_CONTROL_FILE
 from tray.single_instance import HANDOVER_HEADER, read_info
 
@@ -121,3 +126,59 @@ def test_use_another_port_moves_claude_code(tmp_path: Path, tray_procs) -> None:
         assert "Traceback" not in second.stderr
     finally:
         blocker.close()
+
+
+def test_port_moved_flow_in_the_real_tray_screenshots(tmp_path: Path, tray_host, tray_procs) -> None:  # noqa: F811
+    """The same flow in the docked tray (AppIndicator under trayer): the
+    menu while the port is taken, and after the move (build/screenshots/)."""
+    if not os.environ.get("DISPLAY"):
+        pytest.skip("needs an X display ($DISPLAY)")
+    shots = Path(__file__).resolve().parents[2] / "build" / "screenshots"
+    user_home = tmp_path / "user"
+    claude = user_home / ".claude" / "settings.json"
+    home = tmp_path / "switchboard"
+    port = free_port()
+    write_config(home, gateway_config("http://127.0.0.1:9"), port)
+    from server.claude_code import ClaudeCodeLink
+
+    ClaudeCodeLink(home / "claude-code", home=user_home, environ={}).connect(f"http://127.0.0.1:{port}", ACCESS_KEY)
+    blocker = socket.socket()
+    blocker.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    blocker.bind(("127.0.0.1", port))
+    blocker.listen()
+    try:
+        proc = tray_procs(home, env={**CONTROL, "HOME": str(user_home), "PYSTRAY_BACKEND": ""})
+        info_path = home / TEST_CONTROL_FILE
+        assert wait_for(lambda: info_path.exists() or proc.proc.poll() is not None, 30), proc.stderr
+        info = json.loads(info_path.read_text())
+        taken = Control(info["port"], info["secret"])
+        assert wait_for(lambda: "tray: using the appindicator backend" in proc.stderr), proc.stderr
+        texts = wait_for(lambda: (t := taken.texts()) and t[0].startswith("Port") and t)
+        _menu_screenshot(shots / "tray-port-taken.png")
+        offer = next(t for t in texts if t.startswith("Use port "))
+        new_port = int(offer.split()[2])
+        taken.click(offer)
+        wait_health(new_port, proc=proc)
+        moved = Control(new_port, read_info(home)["secret"])
+        assert wait_for(lambda: "Disconnect Claude Code" in moved.texts()), moved.texts()
+        assert json.loads(claude.read_text())["env"]["ANTHROPIC_BASE_URL"] == f"http://127.0.0.1:{new_port}"
+        _menu_screenshot(shots / "tray-port-moved.png")
+        moved.click("Quit")
+        assert proc.wait_exit(20) == 0
+    finally:
+        blocker.close()
+
+
+def _menu_screenshot(path: Path) -> None:
+    """Click the docked icon (right end of trayer's strip) so the menu shows."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if shutil.which("xdotool"):
+        geometry = subprocess.run(["xdotool", "getdisplaygeometry"], capture_output=True, text=True).stdout.split()
+        width = int(geometry[0]) if geometry else 1280
+        subprocess.run(["xdotool", "mousemove", str(width - 16), "16", "click", "1"], check=False)
+        time.sleep(1.0)
+    subprocess.run(["import", "-window", "root", str(path)], check=True, timeout=30)
+    if shutil.which("xdotool"):
+        subprocess.run(["xdotool", "key", "Escape"], check=False)
+        time.sleep(0.3)
+    assert path.stat().st_size > 1000
