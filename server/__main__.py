@@ -12,7 +12,7 @@ from hypercorn.asyncio import serve
 from server.app import create_app
 from server.logs import setup_file_logging
 from server.loop import new_event_loop
-from server.runner import hypercorn_config
+from server.runner import announce_address, hypercorn_config
 from server.settings import Settings
 
 __version__ = "0.1.0"
@@ -61,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     port = args.port or gw.config.server.port
     if gw.config_error:
         print(f"switchboard: config problem: {gw.config_error}", file=sys.stderr)
+    announce_address(app, host, port)
     print(f"Switchboard listening on http://{host}:{port}", file=sys.stderr, flush=True)
     try:
         with asyncio.Runner(loop_factory=new_event_loop) as runner:

@@ -22,9 +22,10 @@ import httpx
 
 from server import config as config_mod
 from server import fileio, network
+from server.claude_code import ClaudeCodeError, ClaudeCodeLink
 from server.config import Config, ConfigChangedOnDisk, ConfigError, ProviderConfig
 from server.dispatch import Dispatcher
-from server.errors import ApiError, AuthenticationFailed, NotFound
+from server.errors import ApiError, AuthenticationFailed, NotFound, SwitchboardError
 from server.providers.aiohttp_transport import AiohttpTransport
 from server.providers.http import HttpxUpstream
 from server.providers.base import Provider
@@ -104,6 +105,11 @@ class Gateway:
         self.pins = SessionPins()
         # The latest request failure in plain words, for the tray's status line.
         self.last_error: str | None = None
+        # Where this instance serves (set when the server starts listening)
+        # and Claude Code's settings file: the one owner of "connected".
+        self.serving_url: str | None = None
+        self.claude_code = ClaudeCodeLink(settings.home / "claude-code")
+        self.claude_code_notice: str | None = None
 
     # -- lifecycle -------------------------------------------------------------
     async def startup(self) -> None:
@@ -341,3 +347,60 @@ class Gateway:
             self.last_error = None
             self._notify("status")
 
+    # -- serving address and Claude Code -----------------------------------------
+    def set_serving_address(self, host: str, port: int) -> None:
+        """The server listens on ``host:port`` now. If Claude Code was
+        connected to this Switchboard at its previous address, it follows."""
+        url = serving_url(host, port)
+        self.serving_url = url
+        key = self._access_key_or_none()
+        moved = False
+        if key is not None:
+            try:
+                moved = self.claude_code.follow(url, key)
+            except (ClaudeCodeError, OSError) as exc:
+                log.warning("claude code: could not move its settings to %s: %s", url,
+                            getattr(exc, "strerror", None) or exc)
+        if moved:
+            self.claude_code_notice = (f"Switchboard moved to port {port} and Claude Code's settings "
+                                       "now point there: restart Claude Code to use it.")
+            log.warning("%s", self.claude_code_notice)  # the terminal of `python -m server` shows it
+            self._notify("claude_code_moved")
+        self._notify("address")
+
+    def _access_key_or_none(self) -> str | None:
+        try:
+            return self.access_key()
+        except SwitchboardError:
+            return None
+
+    def claude_code_connected(self) -> bool:
+        """Claude Code's file points at this instance's address and key."""
+        return self.claude_code.connected(self.serving_url, self._access_key_or_none())
+
+    def claude_code_points_at(self, url: str) -> bool:
+        """Claude Code is set to send this instance's key to ``url`` (for the
+        port-taken warning: another program would receive it)."""
+        return self.claude_code.available() and self.claude_code.points_at(url, self._access_key_or_none())
+
+    def connect_claude_code(self, base_url: str | None = None) -> None:
+        url = base_url or self.serving_url
+        if url is None:
+            raise ClaudeCodeError("Switchboard is not serving yet; connect Claude Code once it runs")
+        self.claude_code.connect(url, self.access_key())
+        self.claude_code_notice = None
+        self._notify("claude_code")
+
+    def disconnect_claude_code(self) -> None:
+        self.claude_code.disconnect(self._access_key_or_none())
+        self.claude_code_notice = None
+        self._notify("claude_code")
+
+
+def serving_url(host: str, port: int) -> str:
+    """The address clients on this computer use: loopback for a wildcard bind."""
+    if host in ("", "0.0.0.0", "127.0.0.1", "localhost", "::"):
+        host = "127.0.0.1"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"

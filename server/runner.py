@@ -32,6 +32,21 @@ def hypercorn_config(host: str, port: int, *, graceful_timeout: float = 3.0) -> 
     return cfg
 
 
+def announce_address(app: Any, host: str, port: int) -> None:
+    """Tell the app's gateway where it serves, as the server starts (before
+    the first request): Claude Code's settings follow a moved address."""
+    gateway = getattr(app, "config", {}).get("GATEWAY")
+    if gateway is None:
+        return
+
+    @app.before_serving
+    async def _address() -> None:
+        try:
+            await asyncio.to_thread(gateway.set_serving_address, host, port)
+        except Exception:  # never keep the server from serving
+            log.exception("could not record the serving address")
+
+
 class ServerThread(threading.Thread):
     """Runs the app until :meth:`stop`; ``ready`` is set once it listens."""
 
@@ -50,6 +65,8 @@ class ServerThread(threading.Thread):
         self.loop = loop
         asyncio.set_event_loop(loop)
         self._shutdown_event = asyncio.Event()
+
+        announce_address(self.app, self.host, self.port)
 
         @self.app.before_serving
         async def _ready() -> None:

@@ -45,6 +45,9 @@ def setup_logging(settings: Settings) -> None:
         handler.setFormatter(logging.Formatter("switchboard: %(message)s"))
         handler.addFilter(RedactingFilter())
         logging.getLogger().addHandler(handler)
+    # httpx logs every request at INFO ("HTTP Request: GET .../health"): not for the terminal.
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def hand_over_to_running(settings: Settings, wait: float = 15.0) -> int:
@@ -102,31 +105,36 @@ def run_headless(app, *, started: bool = False) -> int:  # type: ignore[no-untyp
 
 
 def run_tray(app) -> int:  # type: ignore[no-untyped-def]
+    """The server first, then the icon: the server serves whatever happens
+    to the icon (no backend, a backend that crashes, a broken notification
+    service)."""
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: app.quit())  # until the icon installs its own
+    app.start_server()
     from tray.icon import TrayIcon, load_pystray, tray_host_present
 
     loaded = load_pystray()
     if loaded is None:
-        return _no_tray(app, "no tray backend works on this system")
+        return _no_tray(app, "no tray backend works on this system", started=True)
     pystray, backend = loaded
     log.info("tray: using the %s backend", backend)
     try:
         icon = TrayIcon(pystray, backend, on_action=app.actions.run)
     except Exception as exc:
-        return _no_tray(app, f"the {backend} tray failed ({type(exc).__name__})")
-    app.icon = icon
+        return _no_tray(app, f"the {backend} tray failed ({type(exc).__name__})", started=True)
     icon.install_signal_handlers(app.quit)
-    started = {"done": False}
 
     def setup() -> None:
-        app.start_server()
-        started["done"] = True
+        app.icon = icon  # only now: the backend's loop runs and takes updates
+        app.refresh_now()
+        if app.quitting.is_set():  # a signal arrived while starting
+            icon.stop()
+            return
         if not tray_host_present(backend):
             log.warning("tray: no system tray is visible; opening Settings instead")
             app.actions.run("open_settings")
         else:
             app.maybe_first_run()
-        if app.quitting.is_set():  # a signal arrived while starting
-            icon.stop()
 
     try:
         icon.run(setup)
@@ -135,7 +143,7 @@ def run_tray(app) -> int:  # type: ignore[no-untyped-def]
         log.log(level, "tray: the icon loop ended with %s: %s", type(exc).__name__, exc)
         if not app.quitting.is_set():
             app.icon = None
-            return _no_tray(app, "the tray icon failed", started=started["done"])
+            return _no_tray(app, "the tray icon failed", started=True)
     app.shutdown()
     log.info("tray: stopped")
     return 0

@@ -10,10 +10,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from server.logs import redact
 from tray import menu
+from tray.setup_text import claude_code_setup
 from tray.settings_link import settings_url
 
 log = logging.getLogger("switchboard.tray")
@@ -28,12 +29,13 @@ class Deps:
     open_folder: Callable[[Path], bool]
     copy_text: Callable[[str], bool]
     notify: Callable[[str, str], None]     # (title, message)
-    claude_code: Any                       # connect(base_url, api_key), disconnect()
     autostart: Any                         # is_enabled(), set_enabled(bool)
     log_dir: Path
     use_port: Callable[[int], None]        # move the server to another port
     quit: Callable[[], None]
     refresh: Callable[[], None]            # rebuild the menu from fresh state
+    platform: str | None = None            # sys.platform (injected by tests)
+    environ: Mapping[str, str] | None = None  # os.environ (injected by tests): $SHELL
 
 
 class Actions:
@@ -80,27 +82,29 @@ class Actions:
         self.deps.notify("Switchboard", f"Now using {route.name}")
 
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.deps.port()}"
+        return self.deps.gateway().serving_url or f"http://127.0.0.1:{self.deps.port()}"
 
-    def setup_text(self) -> str:
+    def setup_text(self) -> tuple[str, str]:
+        """(lines for this platform's shell, the shell's name)."""
         key = self.deps.gateway().access_key()
-        return f"ANTHROPIC_BASE_URL={self.base_url()}\nANTHROPIC_AUTH_TOKEN={key}\n"
+        return claude_code_setup(self.base_url(), key, platform=self.deps.platform, environ=self.deps.environ)
 
     def copy_setup(self) -> None:
-        if self.deps.copy_text(self.setup_text()):
-            self.deps.notify("Switchboard", "Claude Code setup copied: paste it into your shell or .env")
+        text, shell = self.setup_text()
+        if self.deps.copy_text(text):
+            self.deps.notify("Switchboard", f"Claude Code setup copied for {shell}: paste it into {shell}, "
+                                            "then start claude from there")
         else:
             self.deps.notify("Switchboard", "Could not reach the clipboard; Settings shows the same lines")
             self.open_settings()
 
     def connect_claude(self) -> None:
-        key = self.deps.gateway().access_key()
-        self.deps.claude_code.connect(self.base_url(), key)
-        self.deps.notify("Switchboard", "Claude Code now uses Switchboard (restart Claude Code)")
+        self.deps.gateway().connect_claude_code()  # the gateway owns Claude Code's settings
+        self.deps.notify("Switchboard", "Claude Code now uses Switchboard: restart Claude Code to use it.")
 
     def disconnect_claude(self) -> None:
-        self.deps.claude_code.disconnect()
-        self.deps.notify("Switchboard", "Claude Code settings restored")
+        self.deps.gateway().disconnect_claude_code()
+        self.deps.notify("Switchboard", "Claude Code's settings are restored: restart Claude Code.")
 
     def toggle_autostart(self) -> None:
         autostart = self.deps.autostart

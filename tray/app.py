@@ -14,10 +14,12 @@ from pathlib import Path
 from typing import Any, Callable
 
 from server.app import create_app
+from server.claude_code import ClaudeCodeLink
+from server.fileio import atomic_write_json
 from server.runner import ServerThread
 from server.secrets import SecretStore
 from server.settings import Settings
-from tray import claude_code, control, desktop, menu
+from tray import control, desktop, menu
 from tray.actions import Actions, Deps
 from tray.autostart import Autostart
 from tray.settings_link import issue_token
@@ -26,33 +28,18 @@ from tray.state import AppState, collect
 
 log = logging.getLogger("switchboard.tray")
 FIRST_RUN_MARKER = ".first-run-settings-shown"
+TEST_CONTROL_FILE = "tray-test-control.json"
 _ADDR_IN_USE = {errno.EADDRINUSE, 48, 98, 10048}
-
-
-class ClaudeCode:
-    """tray.claude_code bound to a home folder (injectable for tests)."""
-
-    def __init__(self, home: Path | None = None) -> None:
-        self.home = home
-
-    def connect(self, base_url: str, api_key: str) -> None:
-        claude_code.connect(base_url, api_key, home=self.home)
-
-    def disconnect(self) -> None:
-        claude_code.disconnect(home=self.home)
-
-    def is_connected(self) -> bool:
-        return claude_code.is_connected(home=self.home)
 
 
 class TrayApp:
     def __init__(self, settings: Settings, *, secrets: SecretStore | None = None,
                  lock: InstanceLock | None = None, open_url: Callable[[str], bool] = desktop.open_url,
-                 claude: Any = None, autostart: Any = None, test_control: bool = False) -> None:
+                 claude_home: Path | None = None, autostart: Any = None, test_control: bool = False) -> None:
         self.settings = settings
         self.secrets = secrets or SecretStore()
         self.lock = lock or InstanceLock(settings.home)
-        self.claude = claude or ClaudeCode()
+        self.claude_home = claude_home  # where ~/.claude is (None: the user's home)
         self.autostart = autostart or Autostart()
         self.test_control = test_control
         self.icon: Any = None  # tray.icon.TrayIcon once the GUI runs
@@ -63,12 +50,14 @@ class TrayApp:
         self.quitting = threading.Event()
         self._lock = threading.RLock()
         self._dirty = threading.Event()
+        self._pending_notice: str | None = None
+        self._control_server: ServerThread | None = None
         self.actions = Actions(Deps(
             gateway=lambda: self.gateway, port=lambda: self.base.port,
             issue_token=lambda: issue_token(self.app), open_url=open_url,
             open_folder=desktop.open_folder, copy_text=desktop.copy_text,
             notify=lambda title, message: self.notify(title, message),
-            claude_code=self.claude, autostart=self.autostart, log_dir=settings.log_dir,
+            autostart=self.autostart, log_dir=settings.log_dir,
             use_port=self.use_port, quit=self.quit, refresh=self.refresh_now))
         self.app = self._build_app()
         threading.Thread(target=self._refresher, name="switchboard-tray-refresh", daemon=True).start()
@@ -84,7 +73,9 @@ class TrayApp:
     # -- server ------------------------------------------------------------------
     def _build_app(self) -> Any:
         app = create_app(self.settings, secrets=self.secrets)
-        app.config["GATEWAY"].listeners.append(lambda _what: self._dirty.set())
+        gateway = app.config["GATEWAY"]
+        gateway.claude_code = ClaudeCodeLink(self.settings.home / "claude-code", home=self.claude_home)
+        gateway.listeners.append(lambda what: self._on_gateway_change(what, gateway))
         test = self.test_control
         app.register_blueprint(control.make_blueprint(
             self.lock.secret, on_handover=self.on_handover,
@@ -123,7 +114,33 @@ class TrayApp:
         log.warning("tray: port %s is used by another program; %s is free", port, free)
         self.base = self.base.with_(phase="stopped", port_taken=True, free_port=free)
         self.refresh_now()
+        if self.test_control:
+            self._start_test_control()
         return False
+
+    def _start_test_control(self) -> None:
+        """Tests only (SWITCHBOARD_TRAY_TEST_CONTROL=1): while the port is
+        taken the server does not run, so the menu's test endpoints get their
+        own loopback port, written to ``TEST_CONTROL_FILE`` in the home folder."""
+        if self._control_server is not None:
+            return
+        import socket
+
+        from quart import Quart
+
+        app = Quart("switchboard-tray-test-control")
+        app.register_blueprint(control.make_blueprint(
+            self.lock.secret, on_handover=self.on_handover, menu=self.rendered_menu, click=self.click))
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        thread = ServerThread(app, "127.0.0.1", port)
+        thread.start()
+        if not thread.ready.wait(10) or thread.error is not None:
+            log.error("tray: the test control server did not start")
+            return
+        self._control_server = thread
+        atomic_write_json(self.settings.home / TEST_CONTROL_FILE, {"port": port, "secret": self.lock.secret})
 
     def use_port(self, port: int) -> None:
         """Save ``port`` to the config, then (re)start the server on it."""
@@ -144,21 +161,32 @@ class TrayApp:
     def refresh_now(self) -> AppState:
         with self._lock:
             try:
-                self.state = collect(self.gateway, self.base, claude_connected=self.claude.is_connected,
-                                     autostart=self.autostart.is_enabled)
+                self.state = collect(self.gateway, self.base, autostart=self.autostart.is_enabled)
             except Exception as exc:  # the menu must always render
                 log.error("tray: state refresh failed: %s", type(exc).__name__)
                 self.state = self.base
             state = self.state
         if self.icon is not None:
-            self.icon.update(state)
+            try:
+                self.icon.update(state)
+            except Exception as exc:  # the icon's trouble never stops the server or the state
+                log.error("tray: the icon could not be updated: %s", type(exc).__name__, exc_info=exc)
         return state
+
+    def _on_gateway_change(self, what: str, gateway: Any) -> None:
+        # Called on the server's threads: note it, let the refresher act.
+        if what == "claude_code_moved":
+            self._pending_notice = gateway.claude_code_notice
+        self._dirty.set()
 
     def _refresher(self) -> None:
         while not self.quitting.is_set():
             if self._dirty.wait(1.0):
                 self._dirty.clear()
                 self.refresh_now()
+                notice, self._pending_notice = self._pending_notice, None
+                if notice:
+                    self.notify("Switchboard", notice)
 
     def on_crash(self, name: str) -> None:
         self.base = self.base.with_(crash=name)
@@ -216,4 +244,7 @@ class TrayApp:
         """After the GUI loop ends: stop serving (streams get a grace period)."""
         self.quitting.set()
         self.stop_server()
+        if self._control_server is not None:
+            self._control_server.stop(2)
+            (self.settings.home / TEST_CONTROL_FILE).unlink(missing_ok=True)
         self.lock.release()

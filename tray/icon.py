@@ -39,11 +39,85 @@ def load_pystray(environ: dict[str, str] | None = None) -> tuple[Any, str] | Non
         try:
             import pystray
 
+            harden_notifications()
             return pystray, name or pystray.Icon.__module__.rsplit("._", 1)[-1]
         except Exception as exc:  # ImportError, or Xlib's display errors
             log.info("tray backend %s unavailable: %s", name or "default", exc)
     _forget_pystray()
     return None
+
+
+def harden_notifications() -> bool:
+    """A failing notification service must never take the icon down.
+
+    pystray's GTK backends create a D-Bus proxy for
+    org.freedesktop.Notifications when the icon loop starts; on a desktop
+    whose notification service fails to start (activation error) that raises
+    and the loop dies. Wrap the notifier so a failure is logged and the
+    notification dropped. True when pystray's D-Bus notifier was wrapped."""
+    try:
+        from pystray._util import notify_dbus
+    except Exception:  # no GTK backend here (xorg, win32, darwin)
+        return False
+    original = notify_dbus.Notifier
+    if getattr(original, "_switchboard_safe", False):
+        return True
+
+    class SafeNotifier:
+        _switchboard_safe = True
+
+        def __init__(self) -> None:
+            self._inner: Any = None
+            self._warned = False
+            self._connect()
+
+        def _connect(self) -> Any:
+            if self._inner is None:
+                try:
+                    self._inner = original()
+                except Exception as exc:
+                    self._drop("the notification service is not available", exc)
+            return self._inner
+
+        def _drop(self, what: str, exc: BaseException) -> None:
+            level = logging.INFO if self._warned else logging.WARNING
+            self._warned = True
+            log.log(level, "tray: %s (%s: %s); notifications are dropped, the icon stays",
+                    what, type(exc).__name__, str(exc)[:200])
+
+        def notify(self, title: str, message: str, icon: Any) -> None:
+            inner = self._connect()
+            if inner is None:
+                return
+            try:
+                inner.notify(title, message, icon)
+            except Exception as exc:
+                self._drop("a notification failed", exc)
+
+        def hide(self) -> None:
+            if self._inner is None:
+                return
+            try:
+                self._inner.hide()
+            except Exception:
+                pass
+
+    notify_dbus.Notifier = SafeNotifier  # type: ignore[misc]
+    return True
+
+
+def safe_text(text: str, backend: str) -> str:
+    """Text this backend can encode: the xorg backend sets the window title
+    as Latin-1 (an em dash or an ellipsis would crash it); Windows cuts
+    tooltips at 128 characters."""
+    if backend == "xorg":
+        for bad, good in (("\u2014", "-"), ("\u2013", "-"), ("\u2026", "..."), ("\u2018", "'"),
+                          ("\u2019", "'"), ("\u201c", '"'), ("\u201d", '"'), ("\u2192", "->")):
+            text = text.replace(bad, good)
+        text = text.encode("latin-1", "replace").decode("latin-1")
+    elif backend == "win32" and len(text) > 127:
+        text = text[:126] + "\u2026"
+    return text
 
 
 def _forget_pystray() -> None:
@@ -104,6 +178,11 @@ class TrayIcon:
         self._state = AppState()
         self.icon = pystray.Icon("switchboard", icons.render("working"), "Switchboard",
                                  menu=self._menu_for(self._state))
+        if backend == "xorg":
+            _xorg_listen_for_clicks(self.icon)
+
+    def _text(self, text: str) -> str:
+        return safe_text(text, self.backend)
 
     def _menu_for(self, state: AppState) -> Any:
         return render_menu(self.pystray, menu.build(state, self.caps), self._on_action)
@@ -112,17 +191,17 @@ class TrayIcon:
         previous, self._state = self._state, state
         if menu.icon_state(previous) != menu.icon_state(state) or previous == AppState():
             self.icon.icon = icons.render(menu.icon_state(state))
-        self.icon.title = menu.tooltip(state)
+        self.icon.title = self._text(menu.tooltip(state))
         self.icon.menu = self._menu_for(state)  # the setter rebuilds the native menu
 
     def notify(self, title: str, message: str) -> bool:
         if not self.caps.notification:
             return False
         try:
-            self.icon.notify(message, title)
+            self.icon.notify(self._text(message), self._text(title))
             return True
-        except Exception as exc:
-            log.info("notification failed: %s", type(exc).__name__)
+        except Exception as exc:  # logged and dropped: the icon stays
+            log.warning("tray: a notification failed (%s); the icon stays", type(exc).__name__)
             return False
 
     def call_in_ui(self, fn: Callable[[], Any], timeout: float = 10.0) -> Any:
@@ -173,7 +252,18 @@ class TrayIcon:
                     GLib.unix_signal_add(GLib.PRIORITY_HIGH, sig, lambda *_: (handler(), True)[1])
                 return False
 
-            GLib.idle_add(install)  # after pystray's own set-up in run()
+            # pystray's set-up resets SIGINT to the default (kill) just before
+            # its loop runs: install right after it, before the loop starts, so
+            # no signal lands in between. (Python's handler covers the time
+            # before; ``run_tray`` installs it.)
+            original = getattr(self.icon, "_initialize", None)
+            if callable(original):
+                def initialize() -> None:
+                    original()
+                    install()
+                self.icon._initialize = initialize
+            else:
+                GLib.idle_add(install)
             return
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: handler())
@@ -186,6 +276,18 @@ class TrayIcon:
 
     def stop(self) -> None:
         self.icon.stop()
+
+
+def _xorg_listen_for_clicks(icon: Any) -> None:
+    """pystray's xorg window does not ask X for button presses, so a click on
+    the icon (its only action: open Settings) would never arrive."""
+    try:
+        from Xlib import X
+
+        icon._window.change_attributes(event_mask=X.ExposureMask | X.StructureNotifyMask | X.ButtonPressMask)
+        icon._display.flush()
+    except Exception as exc:
+        log.warning("tray: the icon cannot take clicks (%s)", type(exc).__name__)
 
 
 def tray_host_present(backend: str) -> bool:

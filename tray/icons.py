@@ -1,13 +1,17 @@
-"""The tray icon, drawn with Pillow: three states told apart by shape.
+"""The tray icon, drawn with Pillow: the app's mark in every state, with a
+badge that tells the state apart by shape.
 
-* ready   — a solid disc with two "switch" bars (a patch panel at rest)
-* working — a hollow ring with three dots (something in progress)
-* problem — a triangle with an exclamation mark
+The mark (the app icon itself): a disc with two "switch" bars, a patch panel.
 
-Colours help (green, blue, red) but are not needed to tell them apart. Each
-shape has a dark outline so it shows on light and dark panels.
-``python build/make_icons.py`` (or ``python -m tray.icons``) writes the PNG
-sizes each OS uses, a Windows .ico and a macOS .icns into assets/icons/.
+* ready   — the mark alone (green)
+* working — the mark with a round badge holding three dots (blue)
+* setup   — the mark with a round "+" badge (slate): not set up yet, not an error
+* problem — the mark with a triangle "!" badge (red)
+
+Colours help but are not needed to tell them apart. Each shape has a dark
+outline so it shows on light and dark panels. ``python build/make_icons.py``
+(or ``python -m tray.icons``) writes the PNG sizes each OS uses, a Windows
+.ico and a macOS .icns into assets/icons/.
 """
 from __future__ import annotations
 
@@ -16,14 +20,23 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-STATES = ("ready", "working", "problem")
+STATES = ("ready", "working", "setup", "problem")
 PNG_SIZES = (16, 22, 24, 32, 48, 64, 128, 256, 512)
 ICO_SIZES = [(16, 16), (24, 24), (32, 32), (48, 48), (64, 64), (128, 128), (256, 256)]
-COLOURS = {"ready": (46, 125, 50), "working": (21, 101, 192), "problem": (198, 40, 40)}
+COLOURS = {"ready": (46, 125, 50), "working": (21, 101, 192), "setup": (69, 90, 100), "problem": (198, 40, 40)}
 OUTLINE = (20, 20, 20)
 WHITE = (255, 255, 255)
 ASSETS = Path(__file__).resolve().parent.parent / "assets" / "icons"
 _SS = 4  # supersampling factor for smooth edges
+
+
+def _mark(draw: ImageDraw.ImageDraw, u: float, colour: tuple[int, int, int], width: int) -> None:
+    """The app's mark: a disc with two switch bars and their knobs."""
+    draw.ellipse([3 * u, 3 * u, 61 * u, 61 * u], fill=colour, outline=OUTLINE, width=width)
+    for y in (24, 40):
+        draw.rounded_rectangle([14 * u, (y - 4) * u, 50 * u, (y + 4) * u], radius=4 * u, fill=WHITE)
+    draw.ellipse([36 * u, 18 * u, 48 * u, 30 * u], fill=OUTLINE)
+    draw.ellipse([16 * u, 34 * u, 28 * u, 46 * u], fill=OUTLINE)
 
 
 def render(state: str, size: int = 64) -> Image.Image:
@@ -34,25 +47,22 @@ def render(state: str, size: int = 64) -> Image.Image:
     draw = ImageDraw.Draw(img)
     u = big / 64.0  # drawing units: a 64 x 64 grid
     width = max(1, round(3 * u))
-    colour = COLOURS[state]
-    if state == "ready":
-        draw.ellipse([3 * u, 3 * u, 61 * u, 61 * u], fill=colour, outline=OUTLINE, width=width)
-        for y in (24, 40):
-            draw.rounded_rectangle([16 * u, (y - 4) * u, 48 * u, (y + 4) * u], radius=4 * u, fill=WHITE)
-        draw.ellipse([36 * u, 18 * u, 48 * u, 30 * u], fill=OUTLINE)
-        draw.ellipse([16 * u, 34 * u, 28 * u, 46 * u], fill=OUTLINE)
-    elif state == "working":
-        draw.ellipse([3 * u, 3 * u, 61 * u, 61 * u], fill=OUTLINE)
-        draw.ellipse([7 * u, 7 * u, 57 * u, 57 * u], fill=colour)
-        draw.ellipse([16 * u, 16 * u, 48 * u, 48 * u], fill=WHITE, outline=OUTLINE, width=width)
-        for x in (23, 32, 41):
-            draw.ellipse([(x - 3.5) * u, 28.5 * u, (x + 3.5) * u, 35.5 * u], fill=OUTLINE)
-    else:
-        tri = [(32 * u, 3 * u), (62 * u, 58 * u), (2 * u, 58 * u)]
-        draw.polygon(tri, fill=colour, outline=OUTLINE)
+    _mark(draw, u, COLOURS[state], width)
+    badge = [30 * u, 30 * u, 63 * u, 63 * u]  # lower right quarter, over the disc's edge
+    if state == "working":
+        draw.ellipse(badge, fill=WHITE, outline=OUTLINE, width=width)
+        for x in (38.5, 46.5, 54.5):
+            draw.ellipse([(x - 3.5) * u, 43 * u, (x + 3.5) * u, 50 * u], fill=OUTLINE)
+    elif state == "setup":
+        draw.ellipse(badge, fill=WHITE, outline=OUTLINE, width=width)
+        draw.rounded_rectangle([43.5 * u, 36 * u, 49.5 * u, 57 * u], radius=2 * u, fill=OUTLINE)
+        draw.rounded_rectangle([36 * u, 43.5 * u, 57 * u, 49.5 * u], radius=2 * u, fill=OUTLINE)
+    elif state == "problem":
+        tri = [(46.5 * u, 27 * u), (63 * u, 62 * u), (30 * u, 62 * u)]
+        draw.polygon(tri, fill=WHITE, outline=OUTLINE)
         draw.line(tri + [tri[0]], fill=OUTLINE, width=width, joint="curve")
-        draw.rounded_rectangle([28 * u, 18 * u, 36 * u, 42 * u], radius=3 * u, fill=WHITE)
-        draw.ellipse([28 * u, 46 * u, 36 * u, 54 * u], fill=WHITE)
+        draw.rounded_rectangle([44 * u, 37 * u, 49 * u, 51 * u], radius=2 * u, fill=COLOURS["problem"])
+        draw.ellipse([44 * u, 53 * u, 49 * u, 58 * u], fill=COLOURS["problem"])
     return img.resize((size, size), Image.LANCZOS)
 
 

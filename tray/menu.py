@@ -52,7 +52,11 @@ def status_lines(state: AppState) -> list[str]:
         return [f"Something went wrong inside Switchboard ({state.crash})",
                 "It keeps running; the logs folder has details"]
     if state.port_taken:
-        return [f"Port {state.port} is used by another program"]
+        if state.claude_at_taken_port:
+            warning = "Claude Code is set to this port: it would send that program its access key"
+        else:
+            warning = "Whatever is sent to this port (access keys too) reaches that program"
+        return [f"Port {state.port} is used by another program", warning]
     if state.server_error:
         return [f"Not running: {state.server_error}"]
     if state.config_error:
@@ -76,9 +80,13 @@ def status_lines(state: AppState) -> list[str]:
 
 
 def icon_state(state: AppState) -> str:
-    """Which icon: ``ready``, ``working`` (starting up) or ``problem``."""
-    if (state.crash or state.port_taken or state.server_error or state.config_error
-            or state.keyring_problem or state.missing_keys or state.last_error or state.first_run):
+    """Which icon: ``ready``, ``working`` (starting up), ``setup`` (nothing
+    configured yet: not an error) or ``problem``."""
+    if state.crash or state.port_taken or state.server_error or state.config_error or state.keyring_problem:
+        return "problem"
+    if state.first_run:
+        return "setup"
+    if state.missing_keys or state.last_error:
         return "problem"
     if state.phase != "running":
         return "working"

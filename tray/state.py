@@ -35,7 +35,8 @@ class AppState:
     last_error: str | None = None       # the last failed request, in plain words
     crash: str | None = None            # an unhandled exception somewhere
     access_key_ok: bool = True          # the local key can be read (for the Claude Code items)
-    claude_connected: bool = False
+    claude_connected: bool = False     # Claude Code's file points at this instance (gateway decides)
+    claude_at_taken_port: bool = False  # ... at the taken port, with this instance's key
     autostart: bool | None = None       # None: the OS state cannot be read
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
@@ -55,14 +56,28 @@ class AppState:
 
 
 def route_label(config: Any, route: Any) -> str:
-    """``Everyday (DeepSeek)``: the route's name and its default provider."""
+    """``Everyday (DeepSeek)``: the route's name and its default provider.
+    Never nested brackets: a provider's own note ("Ollama (this computer)")
+    is left out, and a name that has brackets gets a dot instead
+    ("Local (free) · Ollama")."""
     names: list[str] = []
     for target in route.default:
         provider = config.providers.get(target.partition("/")[0])
-        name = provider.display_name if provider else target.partition("/")[0]
-        if name not in names:
+        name = _bare(provider.display_name if provider else target.partition("/")[0])
+        if name and name not in names:
             names.append(name)
-    return f"{route.name} ({', '.join(names[:2])})" if names else route.name
+    if not names:
+        return route.name
+    shown = ", ".join(names[:2])
+    if "(" in route.name or ")" in route.name:
+        return f"{route.name} · {shown}"
+    return f"{route.name} ({shown})"
+
+
+def _bare(name: str) -> str:
+    """``Ollama (this computer)`` -> ``Ollama``."""
+    head = name.split("(", 1)[0].strip()
+    return head or name.replace("(", "").replace(")", "").strip()
 
 
 def _active_providers(config: Any) -> list[Any]:
@@ -95,7 +110,12 @@ def missing_keys(config: Any, secrets: Any) -> tuple[str, ...]:
 def collect(gateway: Any, base: AppState, *, claude_connected: Callable[[], bool] | None = None,
             autostart: Callable[[], bool] | None = None) -> AppState:
     """A fresh AppState from the gateway; ``base`` carries what only the tray
-    knows (phase, port conflicts, crashes)."""
+    knows (phase, port conflicts, crashes). "Claude Code connected" is the
+    gateway's answer (the settings page asks the same one)."""
+    if claude_connected is None:
+        claude_connected = getattr(gateway, "claude_code_connected", None)
+    points_at = getattr(gateway, "claude_code_points_at", None)
+    at_taken = (lambda: points_at(f"http://127.0.0.1:{base.port}")) if base.port_taken and points_at else None
     config = gateway.config
     secrets = gateway.secrets
     problem = secrets.problem()
@@ -111,6 +131,7 @@ def collect(gateway: Any, base: AppState, *, claude_connected: Callable[[], bool
         last_error=getattr(gateway, "last_error", None),
         access_key_ok=access_ok,
         claude_connected=_safe(claude_connected, False),
+        claude_at_taken_port=_safe(at_taken, False),
         autostart=_safe(autostart, None),
     )
 

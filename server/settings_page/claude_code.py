@@ -1,58 +1,28 @@
-"""Connect/disconnect Claude Code through tray/claude_code.py, if present.
+"""The settings page's view of Claude Code: the gateway owns it.
 
-The tray package owns ``~/.claude/settings.json``; this page only calls its
-module-level functions::
-
-    connect(base_url, api_key) -> backup path | None
-    disconnect() -> None
-    is_connected(*, base_url=None) -> bool
-
-The module is imported lazily: without it (a headless build) the page hides
-the Connect button and shows the two values to paste instead.
+``Gateway.claude_code_*`` (server/claude_code.py underneath) is the one
+owner of "Claude Code is connected"; the tray reads the same gateway, so the
+page and the tray always agree. ``available`` is False only when
+``SWITCHBOARD_CLAUDE_CODE=off`` (a server whose users sit elsewhere): the page
+then hides the Connect button and shows the two values to paste instead.
 """
 from __future__ import annotations
 
-import importlib
-from types import ModuleType
-
-MODULE = "tray.claude_code"
+from server.gateway import Gateway
+from server.routes.common import gateway
 
 
-def module() -> ModuleType | None:
-    try:
-        mod = importlib.import_module(MODULE)
-    except Exception:  # ImportError, or a GUI dependency missing on a headless box
-        return None
-    if callable(getattr(mod, "connect", None)) and callable(getattr(mod, "disconnect", None)):
-        return mod
-    return None
+def available(gw: Gateway | None = None) -> bool:
+    return (gw or gateway()).claude_code.available()
 
 
-def available() -> bool:
-    return module() is not None
+def connected(gw: Gateway | None = None) -> bool:
+    return (gw or gateway()).claude_code_connected()
 
 
-def connected(base_url: str) -> bool | None:
-    """Whether Claude Code points at this Switchboard (None: cannot tell)."""
-    mod = module()
-    check = getattr(mod, "is_connected", None) if mod else None
-    if not callable(check):
-        return None
-    try:
-        return bool(check(base_url=base_url))
-    except Exception:
-        return None
+def connect(gw: Gateway, base_url: str | None = None) -> None:
+    gw.connect_claude_code(base_url)
 
 
-def connect(base_url: str, key: str) -> None:
-    mod = module()
-    if mod is None:
-        raise RuntimeError("Claude Code support is not part of this build")
-    mod.connect(base_url, key)
-
-
-def disconnect() -> None:
-    mod = module()
-    if mod is None:
-        raise RuntimeError("Claude Code support is not part of this build")
-    mod.disconnect()
+def disconnect(gw: Gateway) -> None:
+    gw.disconnect_claude_code()

@@ -19,7 +19,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 class TrayProcess:
-    def __init__(self, home: Path, *args: str, env: dict[str, str] | None = None) -> None:
+    def __init__(self, home: Path, *args: str, env: dict[str, str] | None = None,
+                 prefix: tuple[str, ...] = ()) -> None:
         self.home = home
         home.mkdir(parents=True, exist_ok=True)
         tag = time.monotonic_ns()
@@ -32,7 +33,7 @@ class TrayProcess:
                     "BROWSER": str(browser), "PYTHONPATH": str(REPO), **(env or {})}
         self.stderr_path = home / f"stderr-{tag}.txt"
         self._stderr = open(self.stderr_path, "wb")
-        self.proc = subprocess.Popen([sys.executable, "-m", "tray", *args], cwd=REPO, env=full_env,
+        self.proc = subprocess.Popen([*prefix, sys.executable, "-m", "tray", *args], cwd=REPO, env=full_env,
                                      stdout=subprocess.DEVNULL, stderr=self._stderr)
 
     @property

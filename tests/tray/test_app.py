@@ -17,7 +17,7 @@ from tests.conftest import gateway_config
 from tests.support.fake_upstream import FakeUpstream, json_script
 from tests.tray.conftest import ACCESS_KEY, free_port, write_config
 from tray import crash, menu
-from tray.app import ClaudeCode, TrayApp
+from tray.app import TrayApp
 from tray.autostart import Autostart
 from tray.single_instance import InstanceLock
 
@@ -39,7 +39,7 @@ def make_app(tmp_path: Path, config: dict | None, port: int) -> tuple[TrayApp, l
     lock = InstanceLock(home)
     assert lock.acquire()
     app = TrayApp(settings, secrets=SecretStore(MemoryKeyring(), environ={"SWITCHBOARD_API_KEY": ACCESS_KEY}),
-                  lock=lock, open_url=lambda u: opened.append(u) or True, claude=ClaudeCode(tmp_path),
+                  lock=lock, open_url=lambda u: opened.append(u) or True, claude_home=tmp_path,
                   autostart=Autostart(platform="linux", home=tmp_path, environ={}))
     notes: list = []
     app.notify = lambda title, message: notes.append(message)  # type: ignore[method-assign]
@@ -76,8 +76,11 @@ def test_switch_route_copy_connect_autostart(tmp_path: Path) -> None:
 
         copied: list[str] = []
         app.actions.deps.copy_text = lambda text: copied.append(text) or True
+        app.actions.deps.platform, app.actions.deps.environ = "linux", {"SHELL": "/bin/bash"}
         app.actions.run(menu.COPY_SETUP)
-        assert copied == [f"ANTHROPIC_BASE_URL=http://127.0.0.1:{port}\nANTHROPIC_AUTH_TOKEN={ACCESS_KEY}\n"]
+        assert copied == [f"export ANTHROPIC_BASE_URL=http://127.0.0.1:{port}\n"
+                          f"export ANTHROPIC_AUTH_TOKEN={ACCESS_KEY}\n"]
+        assert notes[-1].startswith("Claude Code setup copied for bash")
 
         app.actions.run(menu.CONNECT)
         env = json.loads((tmp_path / ".claude" / "settings.json").read_text())["env"]

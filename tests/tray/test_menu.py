@@ -64,13 +64,20 @@ def test_first_run() -> None:
     assert status(entries) == ["Not set up yet: open Settings to add a provider"]
     assert not [e for e in entries if e.action == menu.SWITCH]
     assert items(entries)["Settings…"].enabled
-    assert menu.icon_state(state) == "problem"
+    # Not set up yet is not a failure: its own icon, not the problem triangle (issue 13.16).
+    assert menu.icon_state(state) == "setup"
+    assert menu.icon_state(state.with_(crash="ValueError")) == "problem"
 
 
 def test_port_taken_offers_the_next_free_port() -> None:
     state = RUNNING.with_(phase="stopped", port_taken=True, free_port=3457)
     entries = menu.build(state)
-    assert status(entries) == ["Port 3456 is used by another program"]
+    # Says in plain words that the other program receives what is sent there (issue 14).
+    assert status(entries) == ["Port 3456 is used by another program",
+                               "Whatever is sent to this port (access keys too) reaches that program"]
+    claude_there = menu.build(state.with_(claude_at_taken_port=True))
+    assert status(claude_there)[1] == ("Claude Code is set to this port: "
+                                       "it would send that program its access key")
     offer = items(entries)["Use port 3457 instead"]
     assert (offer.action, offer.arg, offer.enabled) == (menu.USE_PORT, 3457, True)
     # Nothing listens, so the Claude Code items that need the server are off.
@@ -175,3 +182,25 @@ def test_collect_reports_a_broken_keyring() -> None:
     assert state.access_key_ok is False
     gw2 = FakeGateway(CONFIG, SecretStore(Broken(), environ={"SWITCHBOARD_API_KEY": "sk-swb-x"}))
     assert collect(gw2, AppState()).access_key_ok is True
+
+
+def test_route_labels_never_nest_brackets() -> None:
+    """Issue 13.19: "Local (free) (Ollama (this computer))" becomes "Local (free) · Ollama"."""
+    config = parse({
+        "providers": {"ollama": {"type": "openai", "base_url": "http://127.0.0.1:11434/v1", "api_key": "",
+                                 "name": "Ollama (this computer)"},
+                      "ds": {"type": "anthropic", "base_url": "https://api.deepseek.com/anthropic",
+                             "api_key": "keyring", "name": "DeepSeek"}},
+        "routes": {"local": {"name": "Local (free)", "default": "ollama/qwen3:8b"},
+                   "plain": {"name": "Everyday", "default": "ollama/qwen3:8b"},
+                   "ds": {"name": "Main", "default": "ds/deepseek-chat"}},
+        "active_route": "local"})
+    assert route_label(config, config.routes["local"]) == "Local (free) · Ollama"
+    assert route_label(config, config.routes["plain"]) == "Everyday (Ollama)"
+    assert route_label(config, config.routes["ds"]) == "Main (DeepSeek)"
+    for route in config.routes.values():
+        label = route_label(config, route)
+        depth = 0
+        for ch in label:
+            depth += {"(": 1, ")": -1}.get(ch, 0)
+            assert depth <= 1, label

@@ -95,6 +95,10 @@ def test_real_tray_switch_route_screenshot_quit(tmp_path: Path, tray_host, tray_
         assert texts[0] == f"Running on 127.0.0.1:{port} · Careful (OpenAI)"
         assert entries[texts.index("Careful (OpenAI)")]["checked"] is True
         assert entries[texts.index("Everyday (DeepSeek)")]["checked"] is False
+        # The server answers before the icon loads (issue 13.4): wait for the icon.
+        deadline = time.monotonic() + 15
+        while "tray: using the appindicator backend" not in proc.stderr and time.monotonic() < deadline:
+            time.sleep(0.1)
         assert "tray: using the appindicator backend" in proc.stderr
 
         a.queue(json_script(reply("m1")))

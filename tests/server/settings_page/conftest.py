@@ -1,15 +1,14 @@
-"""Helpers for the settings page tests: a signed-in HTTP client, fake Claude
-Code module, a second fake upstream."""
+"""Helpers for the settings page tests: a signed-in HTTP client, Claude Code
+in a temporary home, a second fake upstream."""
 from __future__ import annotations
 
-import sys
-import types
 from pathlib import Path
 from typing import Any, Iterator
 
 import httpx
 import pytest
 
+from server import claude_code as claude_code_file
 from server.settings_page import issue_login_token
 from tests.support.fake_upstream import FakeUpstream
 
@@ -67,48 +66,47 @@ def upstream2() -> Iterator[FakeUpstream]:
 
 
 class FakeClaudeCode:
-    """Stands in for tray/claude_code.py (connect/disconnect/is_connected)."""
+    """Claude Code's real settings file in a temporary home folder; records
+    the calls the gateway makes into server/claude_code.py."""
 
-    def __init__(self) -> None:
+    def __init__(self, home: Path) -> None:
+        self.home = home
         self.calls: list[tuple[str, ...]] = []
-        self.state: dict[str, str] | None = None
 
-    def module(self) -> types.ModuleType:
-        mod = types.ModuleType("tray.claude_code")
-
-        def connect(base_url: str, api_key: str) -> None:
-            self.calls.append(("connect", base_url, api_key))
-            self.state = {"ANTHROPIC_BASE_URL": base_url, "ANTHROPIC_AUTH_TOKEN": api_key}
-
-        def disconnect() -> None:
-            self.calls.append(("disconnect",))
-            self.state = None
-
-        def is_connected(*, base_url: str | None = None) -> bool:
-            if self.state is None:
-                return False
-            return base_url is None or self.state["ANTHROPIC_BASE_URL"] == base_url
-
-        mod.connect = connect  # type: ignore[attr-defined]
-        mod.disconnect = disconnect  # type: ignore[attr-defined]
-        mod.is_connected = is_connected  # type: ignore[attr-defined]
-        return mod
+    @property
+    def state(self) -> dict[str, str] | None:
+        env = claude_code_file.read_env(self.home)
+        found = {k: env[k] for k in claude_code_file.KEYS if k in env}
+        return found or None
 
 
 @pytest.fixture
-def claude_code(monkeypatch: pytest.MonkeyPatch) -> FakeClaudeCode:
-    fake = FakeClaudeCode()
-    tray = sys.modules.get("tray") or types.ModuleType("tray")
-    monkeypatch.setitem(sys.modules, "tray", tray)
-    monkeypatch.setitem(sys.modules, "tray.claude_code", fake.module())
+def claude_code(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> FakeClaudeCode:
+    fake = FakeClaudeCode(tmp_path / "claude-home")
+    monkeypatch.setenv("HOME", str(fake.home))
+    monkeypatch.delenv(claude_code_file.DISABLE_ENV, raising=False)
+    connect, disconnect = claude_code_file.connect, claude_code_file.disconnect
+
+    def recording_connect(base_url: str, api_key: str, **kw: Any) -> Any:
+        fake.calls.append(("connect", base_url, api_key))
+        return connect(base_url, api_key, **kw)
+
+    def recording_disconnect(**kw: Any) -> None:
+        fake.calls.append(("disconnect",))
+        disconnect(**kw)
+
+    monkeypatch.setattr(claude_code_file, "connect", recording_connect)
+    monkeypatch.setattr(claude_code_file, "disconnect", recording_disconnect)
     return fake
 
 
 @pytest.fixture(autouse=True)
-def no_claude_code(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Never touch the real ~/.claude: without the ``claude_code`` fixture the
-    tray module is absent (importing it raises ImportError)."""
-    monkeypatch.setitem(sys.modules, "tray.claude_code", None)
+def no_claude_code(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Never touch the real ~/.claude: HOME is a temporary folder, and without
+    the ``claude_code`` fixture Claude Code support is off
+    (``SWITCHBOARD_CLAUDE_CODE=off``)."""
+    monkeypatch.setenv("HOME", str(tmp_path / "no-claude-home"))
+    monkeypatch.setenv(claude_code_file.DISABLE_ENV, "off")
 
 
 def openai_provider(url: str, **extra: Any) -> dict[str, Any]:

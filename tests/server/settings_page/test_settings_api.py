@@ -415,12 +415,12 @@ def test_setup_saves_provider_and_active_route(make_server, signed_in, upstream)
 
 
 def test_real_tray_module_writes_claude_settings(make_server, signed_in, monkeypatch, tmp_path):
-    """With the real tray/claude_code.py, in a temporary home folder."""
+    """With the real server/claude_code.py, in a temporary home folder."""
     home = tmp_path / "user-home"
     (home / ".claude").mkdir(parents=True)
     (home / ".claude" / "settings.json").write_text(json.dumps({"theme": "dark"}))
     monkeypatch.setenv("HOME", str(home))
-    monkeypatch.delitem(__import__("sys").modules, "tray.claude_code")
+    monkeypatch.delenv("SWITCHBOARD_CLAUDE_CODE")
     server = make_server({})
     api = signed_in(server)
     assert api.get("claude-code")["connected"] is False
