@@ -14,7 +14,6 @@ from typing import Any, Callable
 
 from server.logs import redact
 from tray import menu
-from tray.settings_link import settings_url
 
 log = logging.getLogger("switchboard.tray")
 
@@ -23,7 +22,8 @@ log = logging.getLogger("switchboard.tray")
 class Deps:
     gateway: Callable[[], Any]             # the running Gateway
     port: Callable[[], int]                # where the server listens
-    issue_token: Callable[[], str]         # a one-time settings-page token
+    login_page: Callable[[int], str | None]  # a file:// address that signs in to that port (no token in it)
+    proves_instance: Callable[[int], bool]   # does 127.0.0.1:<port> prove it is this instance?
     open_url: Callable[[str], bool]
     open_folder: Callable[[Path], bool]
     copy_text: Callable[[str], bool]
@@ -34,6 +34,10 @@ class Deps:
     use_port: Callable[[int], None]        # move the server to another port
     quit: Callable[[], None]
     refresh: Callable[[], None]            # rebuild the menu from fresh state
+
+
+PORT_TAKEN_SETTINGS = ("Settings cannot open: port {port} is used by another program, not by Switchboard. "
+                       "Choose \"Use port … instead\" in the menu (or quit that program), then open Settings.")
 
 
 class Actions:
@@ -65,13 +69,18 @@ class Actions:
                 self.deps.refresh()
 
     # -- the actions -------------------------------------------------------------
-    def settings_url(self) -> str:
-        return settings_url(self.deps.port(), self.deps.issue_token())
-
     def open_settings(self) -> None:
-        url = self.settings_url()
-        if not self.deps.open_url(url):
-            self.deps.notify("Switchboard", f"Open this address in your browser: {url.split('?')[0]}")
+        """Open a signed-in settings page, only on an address that proved it
+        is this instance (a program holding the port never gets a token),
+        and never with the token in the browser's command line."""
+        port = self.deps.port()
+        if not self.deps.proves_instance(port):
+            self.deps.notify("Switchboard", PORT_TAKEN_SETTINGS.format(port=port))
+            return
+        page = self.deps.login_page(port)
+        if page is None or not self.deps.open_url(page):
+            self.deps.notify("Switchboard", "Could not open the browser. In a terminal, run: "
+                                            "switchboard settings-link --open")
 
     def switch_route(self, route_id: str) -> None:
         gateway = self.deps.gateway()

@@ -81,8 +81,16 @@
     }
     return e.message || t("error.generic");
   }
+  // The page secret from the login link (see server/settings_page/auth.py):
+  // kept in sessionStorage (this origin and this tab only, unlike the cookie)
+  // and sent with every API call.
+  const SESSION_KEY = "switchboard.session";
+  const SESSION_HEADER = "X-Switchboard-Session";
+  function sessionSecret() {
+    try { return sessionStorage.getItem(SESSION_KEY) || ""; } catch (e) { return ""; }
+  }
   async function api(method, path, body) {
-    const opts = { method, credentials: "same-origin", cache: "no-store", headers: {} };
+    const opts = { method, credentials: "same-origin", cache: "no-store", headers: { [SESSION_HEADER]: sessionSecret() } };
     if (body !== undefined) {
       opts.headers["content-type"] = "application/json";
       opts.body = JSON.stringify(body);
@@ -100,9 +108,9 @@
     return data;
   }
   function signedOut() {
-    document.body.classList.add("setup-mode");
-    main().replaceChildren(h("div", { class: "card notice" },
-      h("h1", { text: t("signedOut.title") }), h("p", { text: t("signedOut.body") })));
+    // The one signed-out page says how to open Settings again.
+    try { sessionStorage.removeItem(SESSION_KEY); } catch (e) { /* storage disabled */ }
+    location.replace("/settings/signed-out");
   }
   function problemText(r) { return t("problem." + (r.problem || "unknown"), r.params || {}); }
 
@@ -833,10 +841,22 @@
     for (const el of document.querySelectorAll("[data-i18n-label]")) el.setAttribute("aria-label", t(el.dataset.i18nLabel));
     document.title = t("app.title");
   }
+  function adoptSession() {
+    // /settings/login redirects to /settings/#s=<secret>: keep the secret in
+    // this tab's sessionStorage and erase it from the address bar and history
+    // before anything else reads the address.
+    const m = /^#s=([A-Za-z0-9_-]{20,200})$/.exec(location.hash);
+    if (m) {
+      try { sessionStorage.setItem(SESSION_KEY, m[1]); } catch (e) { /* storage disabled */ }
+      history.replaceState(null, "", location.pathname + location.search);
+    }
+    return sessionSecret() !== "";
+  }
   async function start() {
+    if (!adoptSession()) { signedOut(); return; }
     translateStatic();
     try { await refresh(); }
-    catch (e) { if (!(e.data === null && e.message === t("error.no_session"))) main().replaceChildren(h("p", { class: "banner", role: "alert", text: e.message })); return; }
+    catch (e) { if (!(e.message === t("error.no_session"))) main().replaceChildren(h("p", { class: "banner", role: "alert", text: e.message })); return; }
     window.addEventListener("hashchange", () => { show().catch((e) => toast(e.message)); focusMain(); });
     document.getElementById("dialog").addEventListener("close", () => { document.getElementById("dialog").replaceChildren(); });
     await show();

@@ -10,7 +10,7 @@ from typing import Any, Iterator
 import httpx
 import pytest
 
-from server.settings_page import issue_login_token
+from server.settings_page import auth, issue_login_token
 from tests.support.fake_upstream import FakeUpstream
 
 REPO = Path(__file__).resolve().parents[3]
@@ -18,8 +18,25 @@ SCREENSHOTS = REPO / "build" / "screenshots"
 PROVIDER_KEY = "sk-live-SECRET-9f8e7d6c5b4a3210"
 
 
+def page_secret(response: httpx.Response) -> str:
+    """The page secret from the login redirect (``/settings/#s=<secret>``)."""
+    location = response.headers["location"]
+    assert location.startswith("/settings/#s="), location
+    return location.split("#s=", 1)[1]
+
+
+def login(server: Any) -> tuple[dict[str, str], dict[str, str]]:
+    """Redeem a fresh token as the page does: (cookies, headers) that make a
+    signed-in API call (the cookie and the X-Switchboard-Session secret)."""
+    r = httpx.get(server.url + "/settings/login", params={"token": issue_login_token(server.app)})
+    assert r.status_code == 303, r.text
+    name = auth.cookie_name(server.port)
+    return {name: r.cookies[name]}, {auth.SESSION_HEADER: page_secret(r)}
+
+
 class SettingsClient:
-    """An httpx client signed in to a LiveServer's settings page, sending our Origin."""
+    """An httpx client signed in to a LiveServer's settings page, sending our
+    Origin and the page secret, as the page does."""
 
     def __init__(self, server: Any) -> None:
         self.server = server
@@ -27,6 +44,7 @@ class SettingsClient:
         token = issue_login_token(server.app)
         r = self.http.get("/settings/login", params={"token": token}, follow_redirects=False)
         assert r.status_code == 303, r.text
+        self.http.headers[auth.SESSION_HEADER] = page_secret(r)
         self.responses: list[httpx.Response] = []
 
     def call(self, method: str, path: str, body: Any = None, **kw: Any) -> httpx.Response:

@@ -332,10 +332,10 @@ def test_signed_out_page(make_server, browser):
     try:
         page = ctx.new_page()
         page.goto(server.url + "/settings/login?token=not-a-real-token")
-        expect(page.get_by_role("heading", name="This settings link has expired")).to_be_visible()
+        expect(page.get_by_role("heading", name="Open Switchboard settings from the app")).to_be_visible()
         shot(page, "signed-out")
         page.goto(server.url + "/settings/")
-        expect(page.get_by_role("heading", name="This settings link has expired")).to_be_visible()
+        expect(page.get_by_role("heading", name="Open Switchboard settings from the app")).to_be_visible()
     finally:
         ctx.close()
 
