@@ -7,9 +7,9 @@ file, never on a command line: see ``launch.py``). The token works once,
 within two minutes; redeeming it creates a session of two random values:
 
 * a cookie (HttpOnly, SameSite=Strict), which lets the browser load the page;
-* a page secret, handed to the page in the redirect's fragment
-  (``/settings/#s=<secret>``). The page keeps it in ``sessionStorage`` and
-  sends it as ``X-Switchboard-Session`` on every API call.
+* a page secret, in the login answer's body, which ``signin.js`` moves into
+  ``sessionStorage`` before opening the page. The page sends it as
+  ``X-Switchboard-Session`` on every API call.
 
 Cookies are shared by every port of 127.0.0.1, so a page any local program
 serves on another port receives the cookie; ``sessionStorage`` is isolated

@@ -26,6 +26,14 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' 
        "connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 
 
+SIGNIN_PAGE = ('<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+               '<meta name="referrer" content="no-referrer">'
+               '<meta name="switchboard-session" content="{secret}">'
+               '<title>Switchboard settings</title>'
+               '<script src="/settings/static/signin.js"></script></head>'
+               '<body><noscript>Switchboard settings need JavaScript.</noscript></body></html>\n')
+
+
 def refuse(status: int, code: str) -> Response:
     body = {"type": "error", "error": {"type": "permission_error" if status == 403 else "authentication_error",
                                       "message": code, "details": {"code": code}}}
@@ -124,10 +132,13 @@ async def login() -> Response:
     if redeemed is None:
         return signed_out(403)
     cookie, secret = redeemed
-    # The page secret travels in the fragment: never sent to a server, never
-    # in a Referer; the page moves it to sessionStorage and erases it from
-    # the address bar.
-    response = redirect(f"/settings/#s={secret}", 303)
+    # The page secret goes in the answer's body (never in an address, so not
+    # in history or a Referer); signin.js moves it to sessionStorage and opens
+    # the page. Not a redirect: a login link opened from a file (the tray's
+    # launch file) is a cross-site navigation, and a redirect would arrive
+    # without the SameSite=Strict cookie.
+    response = Response(SIGNIN_PAGE.replace("{secret}", secret), status=200,
+                        content_type="text/html; charset=utf-8")
     response.set_cookie(auth.cookie_name(request_port()), cookie, httponly=True, samesite="Strict",
                         path="/settings", secure=False)
     return response

@@ -841,19 +841,9 @@
     for (const el of document.querySelectorAll("[data-i18n-label]")) el.setAttribute("aria-label", t(el.dataset.i18nLabel));
     document.title = t("app.title");
   }
-  function adoptSession() {
-    // /settings/login redirects to /settings/#s=<secret>: keep the secret in
-    // this tab's sessionStorage and erase it from the address bar and history
-    // before anything else reads the address.
-    const m = /^#s=([A-Za-z0-9_-]{20,200})$/.exec(location.hash);
-    if (m) {
-      try { sessionStorage.setItem(SESSION_KEY, m[1]); } catch (e) { /* storage disabled */ }
-      history.replaceState(null, "", location.pathname + location.search);
-    }
-    return sessionSecret() !== "";
-  }
   async function start() {
-    if (!adoptSession()) { signedOut(); return; }
+    // signin.js (the login link's answer) left this tab's secret in sessionStorage.
+    if (!sessionSecret()) { signedOut(); return; }
     translateStatic();
     try { await refresh(); }
     catch (e) { if (!(e.message === t("error.no_session"))) main().replaceChildren(h("p", { class: "banner", role: "alert", text: e.message })); return; }

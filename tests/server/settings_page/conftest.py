@@ -2,6 +2,7 @@
 Code module, a second fake upstream."""
 from __future__ import annotations
 
+import re
 import sys
 import types
 from pathlib import Path
@@ -19,17 +20,18 @@ PROVIDER_KEY = "sk-live-SECRET-9f8e7d6c5b4a3210"
 
 
 def page_secret(response: httpx.Response) -> str:
-    """The page secret from the login redirect (``/settings/#s=<secret>``)."""
-    location = response.headers["location"]
-    assert location.startswith("/settings/#s="), location
-    return location.split("#s=", 1)[1]
+    """The page secret in the login link's answer (which signin.js moves to
+    sessionStorage)."""
+    found = re.search(r'<meta name="switchboard-session" content="([\w-]+)">', response.text)
+    assert found, response.text
+    return found.group(1)
 
 
 def login(server: Any) -> tuple[dict[str, str], dict[str, str]]:
     """Redeem a fresh token as the page does: (cookies, headers) that make a
     signed-in API call (the cookie and the X-Switchboard-Session secret)."""
     r = httpx.get(server.url + "/settings/login", params={"token": issue_login_token(server.app)})
-    assert r.status_code == 303, r.text
+    assert r.status_code == 200, r.text
     name = auth.cookie_name(server.port)
     return {name: r.cookies[name]}, {auth.SESSION_HEADER: page_secret(r)}
 
@@ -43,7 +45,7 @@ class SettingsClient:
         self.http = httpx.Client(base_url=server.url, headers={"origin": server.url}, timeout=30)
         token = issue_login_token(server.app)
         r = self.http.get("/settings/login", params={"token": token}, follow_redirects=False)
-        assert r.status_code == 303, r.text
+        assert r.status_code == 200, r.text
         self.http.headers[auth.SESSION_HEADER] = page_secret(r)
         self.responses: list[httpx.Response] = []
 

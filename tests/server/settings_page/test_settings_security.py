@@ -29,7 +29,8 @@ def cookie_for(server) -> dict[str, str]:
 
 def test_login_sets_a_strict_httponly_random_cookie(server):
     r = httpx.get(server.url + "/settings/login", params={"token": issue_login_token(server.app)})
-    assert r.status_code == 303 and r.headers["location"].startswith("/settings/#s=")
+    assert r.status_code == 200 and "location" not in r.headers
+    assert '<script src="/settings/static/signin.js">' in r.text
     assert len(page_secret(r)) >= 40
     header = r.headers["set-cookie"]
     assert "HttpOnly" in header and "SameSite=Strict" in header and "Path=/settings" in header
@@ -42,18 +43,21 @@ def test_login_sets_a_strict_httponly_random_cookie(server):
 def test_login_url_for_the_tray(server):
     url = login_url(server.app, server.port)
     assert re.fullmatch(rf"http://127\.0\.0\.1:{server.port}/settings/login\?token=[\w-]{{40,}}", url)
-    r = httpx.get(url, follow_redirects=True)
-    assert r.status_code == 200 and "static/app.js" in r.text
+    with httpx.Client() as client:
+        r = client.get(url)
+        assert r.status_code == 200 and "static/signin.js" in r.text
+        r = client.get(server.url + "/settings/")  # where signin.js goes next
+        assert r.status_code == 200 and "static/app.js" in r.text
 
 
 def test_token_accepts_gateway_too(server):
     token = issue_login_token(server.gateway)
-    assert httpx.get(server.url + "/settings/login", params={"token": token}).status_code == 303
+    assert httpx.get(server.url + "/settings/login", params={"token": token}).status_code == 200
 
 
 def test_token_works_once(server):
     token = issue_login_token(server.app)
-    assert httpx.get(server.url + "/settings/login", params={"token": token}).status_code == 303
+    assert httpx.get(server.url + "/settings/login", params={"token": token}).status_code == 200
     r = httpx.get(server.url + "/settings/login", params={"token": token})
     assert r.status_code == 403
     assert "set-cookie" not in r.headers
@@ -123,13 +127,13 @@ def test_wrong_host_is_refused(server, host):
     r = httpx.get(server.url + "/settings/login", params={"token": token}, headers={"host": host})
     assert r.status_code == 403 and "set-cookie" not in r.headers
     # A refused request does not spend the token.
-    assert httpx.get(server.url + "/settings/login", params={"token": token}).status_code == 303
+    assert httpx.get(server.url + "/settings/login", params={"token": token}).status_code == 200
 
 
 def test_localhost_host_is_accepted(server):
     r = httpx.get(f"http://localhost:{server.port}/settings/login",
                   params={"token": issue_login_token(server.app)})
-    assert r.status_code == 303
+    assert r.status_code == 200 and "set-cookie" in r.headers
 
 
 # -- Origin (CSRF) ---------------------------------------------------------------------------
