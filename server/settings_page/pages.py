@@ -110,11 +110,12 @@ async def signed_out_page() -> Response:
     return page("signed-out.html")
 
 
-@bp.get("/settings/<path:rest>")
+@bp.route("/settings/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
 async def other_page(rest: str) -> Response:
-    """Any other address under /settings: the API's own 404 stays JSON; a
-    page address leads to the page."""
-    if rest.startswith(("api/", "static/")) or ".." in rest:
+    """Any other address under /settings passes the guard too (so a body
+    sent there is refused unread like any other). The API's own 404 stays
+    JSON; a page address leads to the page."""
+    if request.method != "GET" or rest.startswith(("api/", "static/")) or ".." in rest:
         raise NotFound("not found")
     return redirect("/settings/", 302)
 

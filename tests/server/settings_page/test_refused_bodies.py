@@ -95,12 +95,15 @@ def test_refused_large_bodies_are_never_buffered(headless) -> None:
     answers: list[bytes] = []
     requests = []
     for i in range(CONCURRENT):
-        if i % 2:
+        if i % 3 == 0:
             # A cross-site page's no-cors POST: a foreign Origin.
             requests.append(("/settings/api/providers", {"Origin": "http://evil.example"}))
-        else:
+        elif i % 3 == 1:
             # Our Origin, but no session.
             requests.append(("/settings/api/setup", {"Origin": f"http://127.0.0.1:{port}"}))
+        else:
+            # An address under /settings that nothing serves.
+            requests.append(("/settings/api/nothing-here", {"Origin": "http://evil.example"}))
     threads = [threading.Thread(target=big_post, args=(port, path, headers, answers)) for path, headers in requests]
     started = time.monotonic()
     for t in threads:
