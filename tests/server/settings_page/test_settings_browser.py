@@ -389,6 +389,11 @@ def test_network_screen(make_server, upstream, new_page, tmp_path):
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_label("No proxy")).to_be_checked()
     expect(page.get_by_label("Proxy address")).to_be_hidden()
+    # The radio is checked at the click; the save answers a moment later.
+    for _ in range(100):
+        if server.gateway.config.network.proxy == "none":
+            break
+        page.wait_for_timeout(50)
     assert server.gateway.config.network.proxy == "none"
     unnamed = page.evaluate("""() => [...document.querySelectorAll('main input, main select')]
         .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')).map(e => e.outerHTML)""")
