@@ -29,7 +29,6 @@ import argparse
 import hashlib
 import hmac
 import json
-import logging
 import os
 import secrets
 import sys
@@ -40,8 +39,6 @@ from pathlib import Path
 from typing import IO, Any
 
 from server.fileio import atomic_write_json
-
-log = logging.getLogger("switchboard")
 
 LOCK_NAME = "switchboard.lock"
 INFO_NAME = "switchboard.instance.json"
