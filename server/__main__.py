@@ -10,6 +10,7 @@ import sys
 from hypercorn.asyncio import serve
 
 from server.app import create_app
+from server.instance import InstanceLock, make_blueprint as make_instance_blueprint
 from server.logs import setup_file_logging
 from server.loop import new_event_loop
 from server.runner import announce_address, hypercorn_config
@@ -21,7 +22,9 @@ __version__ = "0.1.0"
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="switchboard", description=__doc__,
-        epilog="switchboard import-ccr [PATH]: import a claude-code-router config")
+        epilog="switchboard import-ccr [PATH]: import a claude-code-router config. "
+               "switchboard settings-link [--open] [--config PATH]: a one-time link to the settings page "
+               "of the Switchboard running for that config")
     parser.add_argument("--config", help="path to switchboard.json (default: in SWITCHBOARD_HOME or the user config folder)")
     parser.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port to listen on (default 3456)")
@@ -47,6 +50,10 @@ def main(argv: list[str] | None = None) -> int:
         from server.ccr_import import main as import_ccr_main
 
         return import_ccr_main(argv[1:])
+    if argv[:1] == ["settings-link"]:
+        from server.instance import settings_link_main
+
+        return settings_link_main(argv[1:])
     args = parse_args(argv)
     settings = Settings.from_env(config_path=args.config)
     # The terminal shows warnings and errors; the per-request lines go to the
@@ -59,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     gw = app.config["GATEWAY"]
     host = args.host or gw.config.server.host
     port = args.port or gw.config.server.port
+    lock = _publish_instance(app, settings, port)
     if gw.config_error:
         print(f"switchboard: config problem: {gw.config_error}", file=sys.stderr)
     announce_address(app, host, port)
@@ -69,7 +77,27 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         print(f"switchboard: cannot listen on {host}:{port}: {exc.strerror}", file=sys.stderr)
         return 1
+    finally:
+        lock.release()
     return 0
+
+
+def _publish_instance(app, settings: Settings, port: int) -> InstanceLock:  # type: ignore[no-untyped-def]
+    """Take this home's instance lock and, once listening, publish the 0600
+    instance file: ``switchboard settings-link`` and a second launch of the
+    app find this server through it and prove who it is."""
+    lock = InstanceLock(settings.home, config_path=settings.config_path)
+    app.register_blueprint(make_instance_blueprint(lock.secret, settings.home))
+    if not lock.acquire():
+        print(f"switchboard: another Switchboard already runs from {settings.home}; "
+              "settings-link and the app will reach that one", file=sys.stderr)
+        return lock
+
+    @app.before_serving
+    async def _published() -> None:
+        lock.publish(port)
+
+    return lock
 
 
 if __name__ == "__main__":

@@ -19,8 +19,8 @@ import time
 from server.logs import RedactingFilter, setup_file_logging
 from server.settings import Settings
 from tray import control, crash, desktop
-from tray.settings_link import settings_url
-from tray.single_instance import InstanceLock, hand_over, is_switchboard, port_free, read_info
+from tray.settings_link import page_url
+from tray.single_instance import InstanceLock, NotThisInstance, is_switchboard, port_free, read_info, request_link
 
 log = logging.getLogger("switchboard.tray")
 
@@ -51,13 +51,22 @@ def setup_logging(settings: Settings) -> None:
 
 
 def hand_over_to_running(settings: Settings, wait: float = 15.0) -> int:
-    """Another instance holds the lock: ask it to show Settings, then exit."""
+    """Another instance (the app or ``python -m server``) holds the lock: have
+    it prove who it is, get a one-time settings link from it as a 0600 file,
+    open that file (never the token itself) in the browser, then exit."""
     deadline = time.monotonic() + wait
     while True:
         info = read_info(settings.home)
-        if info and is_switchboard(info["port"]) and hand_over(info):
-            log.info("tray: Switchboard is already running on port %s; it opens its settings", info["port"])
-            return 0
+        if info:
+            try:
+                link = request_link(info, file=True)
+            except NotThisInstance:
+                link = None
+            if link is not None and link.file is not None:
+                log.info("tray: Switchboard is already running on port %s; opening its settings", info["port"])
+                if not desktop.open_url(link.file.as_uri()):
+                    log.warning("tray: could not open the browser; run: switchboard settings-link --open")
+                return 0
         if time.monotonic() > deadline:
             log.warning("tray: another Switchboard holds %s but did not answer", settings.home)
             return 0
@@ -71,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     holder: dict[str, object] = {}
     crash.install_excepthooks(lambda name: holder["app"].on_crash(name) if "app" in holder else None)  # type: ignore[attr-defined]
 
-    lock = InstanceLock(settings.home)
+    lock = InstanceLock(settings.home, config_path=settings.config_path)
     if not lock.acquire():
         return hand_over_to_running(settings)
 
@@ -81,9 +90,11 @@ def main(argv: list[str] | None = None) -> int:
     holder["app"] = app
     host, port = app.configured_port()
     if not port_free(port, host) and is_switchboard(port, host):
-        # Our server, started from another home or as ``python -m server``.
-        log.info("tray: a Switchboard already serves port %s; opening its settings", port)
-        desktop.open_url(settings_url(port, ""))
+        # A Switchboard started from another home: it cannot prove itself to
+        # us (its instance file is elsewhere), so no token goes to it; its
+        # plain page says how to sign in.
+        log.info("tray: a Switchboard from another folder already serves port %s; opening its settings page", port)
+        desktop.open_url(page_url(port))
         lock.release()
         return 0
     if args.headless:

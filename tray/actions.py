@@ -15,7 +15,6 @@ from typing import Any, Callable, Mapping
 from server.logs import redact
 from tray import menu
 from tray.setup_text import claude_code_setup
-from tray.settings_link import settings_url
 
 log = logging.getLogger("switchboard.tray")
 
@@ -24,7 +23,8 @@ log = logging.getLogger("switchboard.tray")
 class Deps:
     gateway: Callable[[], Any]             # the running Gateway
     port: Callable[[], int]                # where the server listens
-    issue_token: Callable[[], str]         # a one-time settings-page token
+    login_page: Callable[[int], str | None]  # a file:// address that signs in to that port (no token in it)
+    proves_instance: Callable[[int], bool]   # does 127.0.0.1:<port> prove it is this instance?
     open_url: Callable[[str], bool]
     open_folder: Callable[[Path], bool]
     copy_text: Callable[[str], bool]
@@ -36,6 +36,10 @@ class Deps:
     refresh: Callable[[], None]            # rebuild the menu from fresh state
     platform: str | None = None            # sys.platform (injected by tests)
     environ: Mapping[str, str] | None = None  # os.environ (injected by tests): $SHELL
+
+
+PORT_TAKEN_SETTINGS = ("Settings cannot open: port {port} is used by another program, not by Switchboard. "
+                       "Choose \"Use port … instead\" in the menu (or quit that program), then open Settings.")
 
 
 class Actions:
@@ -67,13 +71,18 @@ class Actions:
                 self.deps.refresh()
 
     # -- the actions -------------------------------------------------------------
-    def settings_url(self) -> str:
-        return settings_url(self.deps.port(), self.deps.issue_token())
-
     def open_settings(self) -> None:
-        url = self.settings_url()
-        if not self.deps.open_url(url):
-            self.deps.notify("Switchboard", f"Open this address in your browser: {url.split('?')[0]}")
+        """Open a signed-in settings page, only on an address that proved it
+        is this instance (a program holding the port never gets a token),
+        and never with the token in the browser's command line."""
+        port = self.deps.port()
+        if not self.deps.proves_instance(port):
+            self.deps.notify("Switchboard", PORT_TAKEN_SETTINGS.format(port=port))
+            return
+        page = self.deps.login_page(port)
+        if page is None or not self.deps.open_url(page):
+            self.deps.notify("Switchboard", "Could not open the browser. In a terminal, run: "
+                                            "switchboard settings-link --open")
 
     def switch_route(self, route_id: str) -> None:
         gateway = self.deps.gateway()

@@ -19,11 +19,10 @@ from server.fileio import atomic_write_json
 from server.runner import ServerThread
 from server.secrets import SecretStore
 from server.settings import Settings
-from tray import control, desktop, menu
+from tray import control, desktop, menu, settings_link
 from tray.actions import Actions, Deps
 from tray.autostart import Autostart
-from tray.settings_link import issue_token
-from tray.single_instance import InstanceLock, next_free_port, port_free
+from tray.single_instance import InstanceLock, next_free_port, port_free, proves_instance
 from tray.state import AppState, collect
 
 log = logging.getLogger("switchboard.tray")
@@ -54,7 +53,8 @@ class TrayApp:
         self._control_server: ServerThread | None = None
         self.actions = Actions(Deps(
             gateway=lambda: self.gateway, port=lambda: self.base.port,
-            issue_token=lambda: issue_token(self.app), open_url=open_url,
+            login_page=lambda port: settings_link.login_page(self.app, port, settings.home),
+            proves_instance=lambda port: proves_instance(port, self.lock.secret), open_url=open_url,
             open_folder=desktop.open_folder, copy_text=desktop.copy_text,
             notify=lambda title, message: self.notify(title, message),
             autostart=self.autostart, log_dir=settings.log_dir,
@@ -78,7 +78,7 @@ class TrayApp:
         gateway.listeners.append(lambda what: self._on_gateway_change(what, gateway))
         test = self.test_control
         app.register_blueprint(control.make_blueprint(
-            self.lock.secret, on_handover=self.on_handover,
+            self.lock.secret, on_handover=self.on_handover, home=self.settings.home,
             menu=self.rendered_menu if test else None, click=self.click if test else None))
         return app
 

@@ -1,8 +1,12 @@
 """The tray's own HTTP endpoints on the gateway's server (loopback only).
 
-* ``POST /_tray/handover`` — a second launch asks this instance to show its
-  settings page (see ``tray.single_instance``). Needs the per-run secret from
-  ``switchboard.instance.json`` in ``X-Switchboard-Handover``.
+* ``GET /_switchboard/hello`` and ``POST /_switchboard/settings-link`` —
+  ``server.instance``'s proof of identity and one-time settings links (a
+  second launch and ``switchboard settings-link`` use them), with the same
+  per-run secret as ``python -m server``.
+* ``POST /_tray/handover`` — ask this instance to show its settings page
+  itself. Needs the per-run secret from ``switchboard.instance.json`` in
+  ``X-Switchboard-Handover``.
 * Test control, only when ``SWITCHBOARD_TRAY_TEST_CONTROL=1`` is set in the
   environment, same secret: ``GET /_tray/test/menu`` (the menu as rendered by
   the tray layer) and ``POST /_tray/test/click`` ``{"text": ...}`` (activate
@@ -15,10 +19,12 @@ import asyncio
 import hmac
 import ipaddress
 import os
+from pathlib import Path
 from typing import Any, Callable
 
 from quart import Blueprint, Response, jsonify, request
 
+from server.instance import make_blueprint as make_instance_blueprint
 from tray.single_instance import HANDOVER_HEADER
 
 TEST_CONTROL_ENV = "SWITCHBOARD_TRAY_TEST_CONTROL"
@@ -30,8 +36,10 @@ def test_control_enabled(environ: Any = None) -> bool:
 
 def make_blueprint(secret: str, *, on_handover: Callable[[], None],
                    menu: Callable[[], list[dict[str, Any]]] | None = None,
-                   click: Callable[[str], bool] | None = None) -> Blueprint:
+                   click: Callable[[str], bool] | None = None, home: Path | None = None) -> Blueprint:
     bp = Blueprint("tray_control", __name__)
+    if home is not None:
+        bp.register_blueprint(make_instance_blueprint(secret, home))
 
     def allowed() -> bool:
         remote = (request.remote_addr or "").split("%", 1)[0]

@@ -103,7 +103,10 @@ def build(state: AppState, caps: Caps = Caps()) -> list[Entry]:
             entries.append(Entry("item", route.label, SWITCH, route.id,
                                  checked=route.id == state.active_route, radio=caps.radio))
         entries.append(SEPARATOR)
-    entries.append(Entry("item", "Settings…", SETTINGS, default=caps.default_action))
+    # While another program holds the port, Settings cannot open there: the
+    # item says so (clicking it explains what to do).
+    settings_text = f"Settings… (port {state.port} is taken: use another port first)" if state.port_taken else "Settings…"
+    entries.append(Entry("item", settings_text, SETTINGS, default=caps.default_action))
     running = state.phase == "running" and not state.port_taken and not state.server_error
     claude_ok = state.access_key_ok and running
     entries.append(Entry("item", "Copy Claude Code setup", COPY_SETUP, enabled=claude_ok))

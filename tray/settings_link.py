@@ -1,27 +1,32 @@
-"""The settings page's address, with a one-time login token.
+"""How the tray opens the settings page: never with the token on a command line.
 
-The page (server/settings_page) redeems the token at ``/settings/login`` and
-sets a session cookie. ``issue_token`` is the default token source the tray
-injects into ``tray.actions.Actions``; without the settings page (a build
-that leaves it out) it returns "" and the plain ``/settings`` address is used.
+A browser's arguments are readable by other users (``/proc/<pid>/cmdline``),
+so the tray never hands it ``/settings/login?token=…``. It issues the token
+in-process and writes it into a 0600 file that redirects to the login link
+(``server.settings_page.launch``), and opens that file's path. The file is
+deleted once the token is redeemed or expired. Before any of it, the address
+must prove it is this instance (``server.instance.proves_instance``): a
+program holding the port never receives a token.
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 LOGIN_PATH = "/settings/login"
 PAGE_PATH = "/settings"
 
 
-def issue_token(app: Any) -> str:
+def login_page(app: Any, port: int, home: Path) -> str | None:
+    """A ``file://`` address that signs the browser in to ``port``'s settings
+    page, or None in a build without the settings page."""
     try:
-        from server.settings_page.auth import issue_login_token
+        from server.settings_page.launch import login_file
     except ImportError:
-        return ""
-    return issue_login_token(app)
+        return None
+    return login_file(app, port, home).as_uri()
 
 
-def settings_url(port: int, token: str) -> str:
-    if token:
-        return f"http://127.0.0.1:{port}{LOGIN_PATH}?token={token}"
+def page_url(port: int) -> str:
+    """The plain address (no token): the page explains how to sign in."""
     return f"http://127.0.0.1:{port}{PAGE_PATH}"

@@ -1,114 +1,38 @@
 """One Switchboard per user: a lock file, and a handover to the running one.
 
-The mechanism:
+The lock and the 0600 instance file (``{"pid", "port", "config", "secret"}``)
+live in ``server.instance``, shared with ``python -m server``:
 
-1. ``<home>/switchboard.lock`` is opened and locked exclusively
-   (``fcntl.flock`` / ``msvcrt.locking``) for the whole life of the process.
-   The OS drops the lock when the process ends, even on a crash, so a stale
-   file never blocks a start.
-2. Once its server listens, the owner writes ``<home>/switchboard.instance.json``
-   (mode 0600): ``{"pid", "port", "secret"}`` — the secret is random per run.
-3. A second launch fails to take the lock, reads that file, checks that
-   ``GET http://127.0.0.1:<port>/health`` answers ``"service": "switchboard"``,
-   then ``POST /_tray/handover`` with header ``X-Switchboard-Handover: <secret>``.
-   The first instance opens its settings page in the browser; the second exits.
-4. Without the lock (a different home, or ``python -m server``) a port that
-   answers our /health is still ours: the new launch opens that server's
-   settings page and exits. A port held by anything else is reported in the
-   menu with the next free port offered.
+1. ``<home>/switchboard.lock`` is locked exclusively for the life of the
+   process; the OS drops it when the process ends, even on a crash.
+2. Once its server listens, the owner (the tray app, or ``python -m server``)
+   writes ``<home>/switchboard.instance.json`` with a per-run secret.
+3. A second launch fails to take the lock, reads that file, has the address
+   prove it knows the secret (``server.instance.request_link``: HMAC both
+   ways, the secret never sent), receives a one-time settings link as a
+   0600 file and opens that file in the browser (the token is never on a
+   command line), then exits. This works for a tray and a headless owner.
+4. Without the lock (a different home) a port that answers our /health is
+   probably ours but cannot prove it: the new launch opens that server's
+   plain ``/settings`` address (no token: the page explains how to sign in)
+   and exits. A port held by anything else is reported in the menu with the
+   next free port offered.
 """
 from __future__ import annotations
 
-import json
-import os
-import secrets
 import socket
 import sys
-from pathlib import Path
-from typing import IO, Any
 
 import httpx
 
-from server.fileio import atomic_write_json
+from server.instance import (INFO_NAME, LOCK_NAME, InstanceLock, Link, NotThisInstance, proves_instance,
+                             read_info, request_link)
 
-LOCK_NAME = "switchboard.lock"
-INFO_NAME = "switchboard.instance.json"
 HANDOVER_PATH = "/_tray/handover"
 HANDOVER_HEADER = "X-Switchboard-Handover"
 
-
-class InstanceLock:
-    def __init__(self, home: Path) -> None:
-        self.home = Path(home)
-        self._fh: IO[bytes] | None = None
-        self.secret = secrets.token_urlsafe(24)
-
-    @property
-    def info_path(self) -> Path:
-        return self.home / INFO_NAME
-
-    def acquire(self) -> bool:
-        self.home.mkdir(parents=True, exist_ok=True)
-        fh = open(self.home / LOCK_NAME, "a+b")
-        try:
-            _lock(fh)
-        except OSError:
-            fh.close()
-            return False
-        self._fh = fh
-        return True
-
-    def publish(self, port: int) -> None:
-        """Tell later launches where this instance listens."""
-        atomic_write_json(self.info_path, {"pid": os.getpid(), "port": port, "secret": self.secret},
-                          indent=None)
-
-    def release(self) -> None:
-        if self._fh is None:
-            return
-        try:
-            self.info_path.unlink(missing_ok=True)
-        except OSError:
-            pass
-        try:
-            _unlock(self._fh)
-        finally:
-            self._fh.close()
-            self._fh = None
-
-
-def _lock(fh: IO[bytes]) -> None:
-    if sys.platform == "win32":
-        import msvcrt
-
-        fh.seek(0)
-        msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)  # raises OSError if held
-    else:
-        import fcntl
-
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-
-
-def _unlock(fh: IO[bytes]) -> None:
-    if sys.platform == "win32":
-        import msvcrt
-
-        fh.seek(0)
-        msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)
-    else:
-        import fcntl
-
-        fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
-
-
-def read_info(home: Path) -> dict[str, Any] | None:
-    try:
-        data = json.loads((Path(home) / INFO_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(data, dict) or not isinstance(data.get("port"), int):
-        return None
-    return data
+__all__ = ["INFO_NAME", "LOCK_NAME", "InstanceLock", "Link", "NotThisInstance", "proves_instance", "read_info",
+           "request_link", "is_switchboard", "port_free", "next_free_port", "HANDOVER_HEADER", "HANDOVER_PATH"]
 
 
 def _client(timeout: float) -> httpx.Client:
@@ -123,20 +47,6 @@ def is_switchboard(port: int, host: str = "127.0.0.1", timeout: float = 1.5) -> 
             r = client.get(f"http://{_connect_host(host)}:{port}/health")
         return r.status_code == 200 and r.json().get("service") == "switchboard"
     except (httpx.HTTPError, ValueError, AttributeError):
-        return False
-
-
-def hand_over(info: dict[str, Any], timeout: float = 5.0) -> bool:
-    """Ask the running instance to show its settings page."""
-    port = info.get("port")
-    secret = info.get("secret")
-    if not isinstance(port, int) or not isinstance(secret, str):
-        return False
-    try:
-        with _client(timeout) as client:
-            r = client.post(f"http://127.0.0.1:{port}{HANDOVER_PATH}", headers={HANDOVER_HEADER: secret})
-        return r.status_code == 200
-    except httpx.HTTPError:
         return False
 
 

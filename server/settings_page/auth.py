@@ -1,11 +1,22 @@
 """Who may use the settings page: one-time login tokens, in-memory sessions,
 and the Host / Origin checks that stop DNS rebinding and CSRF.
 
-The tray calls :func:`issue_login_token` and opens
-``http://127.0.0.1:<port>/settings/login?token=<token>`` in the browser. The
-token works once, within two minutes; redeeming it sets a random session
-cookie (HttpOnly, SameSite=Strict) and redirects to the page. Sessions live
-only in memory: restarting Switchboard logs everyone out.
+The tray calls :func:`issue_login_token` and has the browser open
+``http://127.0.0.1:<port>/settings/login?token=<token>`` (through a 0600
+file, never on a command line: see ``launch.py``). The token works once,
+within two minutes; redeeming it creates a session of two random values:
+
+* a cookie (HttpOnly, SameSite=Strict), which lets the browser load the page;
+* a page secret, in the login answer's body, which ``signin.js`` moves into
+  ``sessionStorage`` before opening the page. The page sends it as
+  ``X-Switchboard-Session`` on every API call.
+
+Cookies are shared by every port of 127.0.0.1, so a page any local program
+serves on another port receives the cookie; ``sessionStorage`` is isolated
+per origin (port included), so it never gets the secret. The API therefore
+needs both: the cookie alone is refused (401). Only digests are stored and
+the secret is compared in constant time. Sessions live only in memory:
+restarting Switchboard logs everyone out.
 """
 from __future__ import annotations
 
@@ -16,18 +27,27 @@ import secrets
 import threading
 import time
 import weakref
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Callable
 
 TOKEN_TTL = 120.0              # seconds a login token is valid
 SESSION_IDLE = 12 * 3600.0     # a session unused this long expires
 MAX_SESSIONS = 32              # the oldest is dropped beyond this
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SESSION_HEADER = "X-Switchboard-Session"
+MAX_VALUE = 200                # longer tokens, cookies or secrets are never ours
 
 
 def _digest(value: str) -> bytes:
     # Stored hashed, so a memory dump or a timing probe of dict lookups does
     # not hand out a usable value.
     return hashlib.sha256(value.encode("utf-8", "surrogatepass")).digest()
+
+
+@dataclass
+class _Session:
+    secret: bytes   # digest of the page secret
+    last: float     # last use (clock)
 
 
 class Sessions:
@@ -38,51 +58,105 @@ class Sessions:
         self._clock = clock
         self._lock = threading.Lock()
         self._tokens: dict[bytes, float] = {}     # digest -> expiry
-        self._sessions: dict[bytes, float] = {}   # digest -> last use
+        self._on_spent: dict[bytes, Callable[[], None]] = {}
+        self._sessions: dict[bytes, _Session] = {}  # cookie digest -> session
 
-    def issue_token(self) -> str:
+    def issue_token(self, on_spent: Callable[[], None] | None = None) -> str:
+        """A one-time token. ``on_spent`` runs once when it is redeemed or
+        found expired (the launch file that holds it is deleted then)."""
         token = secrets.token_urlsafe(32)
         now = self._clock()
         with self._lock:
-            self._tokens = {k: exp for k, exp in self._tokens.items() if exp > now}
+            spent = self._purge(now)
             self._tokens[_digest(token)] = now + TOKEN_TTL
+            if on_spent is not None:
+                self._on_spent[_digest(token)] = on_spent
+        _run(spent)
         return token
 
-    def redeem(self, token: str) -> str | None:
-        """A new session id for a valid token (which is then spent), else None."""
-        if not token or len(token) > 200:
+    def _purge(self, now: float) -> list[Callable[[], None]]:
+        expired = [k for k, exp in self._tokens.items() if exp <= now]
+        for key in expired:
+            del self._tokens[key]
+        return [cb for cb in (self._on_spent.pop(k, None) for k in expired) if cb is not None]
+
+    def expire_tokens(self) -> None:
+        """Forget expired tokens now (and run their ``on_spent``)."""
+        with self._lock:
+            spent = self._purge(self._clock())
+        _run(spent)
+
+    def token_valid(self, token: str) -> bool:
+        """Is ``token`` live? (Does not spend it: for HEAD.)"""
+        if not token or len(token) > MAX_VALUE:
+            return False
+        with self._lock:
+            expiry = self._tokens.get(_digest(token))
+        return expiry is not None and expiry > self._clock()
+
+    def redeem(self, token: str) -> tuple[str, str] | None:
+        """``(cookie, page_secret)`` of a new session for a valid token (which
+        is then spent), else None."""
+        if not token or len(token) > MAX_VALUE:
             return None
         now = self._clock()
+        key = _digest(token)
         with self._lock:
-            expiry = self._tokens.pop(_digest(token), None)
+            expiry = self._tokens.pop(key, None)
+            spent = [cb for cb in [self._on_spent.pop(key, None)] if cb is not None]
             if expiry is None or expiry <= now:
-                return None
-            session = secrets.token_urlsafe(32)
-            self._sessions[_digest(session)] = now
-            if len(self._sessions) > MAX_SESSIONS:
-                oldest = min(self._sessions, key=self._sessions.__getitem__)
-                del self._sessions[oldest]
-        return session
+                result = None
+            else:
+                cookie, secret = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+                self._sessions[_digest(cookie)] = _Session(_digest(secret), now)
+                if len(self._sessions) > MAX_SESSIONS:
+                    oldest = min(self._sessions, key=lambda k: self._sessions[k].last)
+                    del self._sessions[oldest]
+                result = (cookie, secret)
+        _run(spent)
+        return result
 
-    def check(self, session: str | None) -> bool:
-        if not session or len(session) > 200:
+    def check(self, cookie: str | None, secret: str | None) -> bool:
+        """The API's test: a live session cookie AND its page secret."""
+        if not secret or len(secret) > MAX_VALUE:
+            return False
+        return self._touch(cookie, _digest(secret))
+
+    def check_cookie(self, cookie: str | None) -> bool:
+        """Enough to be sent the page's HTML (which holds nothing secret);
+        never enough for the API."""
+        return self._touch(cookie, None)
+
+    def _touch(self, cookie: str | None, secret: bytes | None) -> bool:
+        if not cookie or len(cookie) > MAX_VALUE:
             return False
         now = self._clock()
-        key = _digest(session)
+        key = _digest(cookie)
         with self._lock:
-            last = self._sessions.get(key)
-            if last is None:
+            session = self._sessions.get(key)
+            if session is None:
                 return False
-            if now - last > SESSION_IDLE:
+            if now - session.last > SESSION_IDLE:
                 del self._sessions[key]
                 return False
-            self._sessions[key] = now
+            if secret is not None:
+                if not hmac.compare_digest(secret, session.secret):
+                    return False
+                session.last = now
         return True
 
-    def end(self, session: str | None) -> None:
-        if session:
+    def end(self, cookie: str | None) -> None:
+        if cookie:
             with self._lock:
-                self._sessions.pop(_digest(session), None)
+                self._sessions.pop(_digest(cookie), None)
+
+
+def _run(callbacks: list[Callable[[], None]]) -> None:
+    for callback in callbacks:
+        try:
+            callback()
+        except Exception:  # a cleanup must never break a login
+            pass
 
 
 _STORES: "weakref.WeakKeyDictionary[Any, Sessions]" = weakref.WeakKeyDictionary()
@@ -105,12 +179,12 @@ def sessions_for(app_or_gateway: Any) -> Sessions:
     return store
 
 
-def issue_login_token(app_or_gateway: Any) -> str:
+def issue_login_token(app_or_gateway: Any, on_spent: Callable[[], None] | None = None) -> str:
     """A one-time token (2 minutes) for ``/settings/login?token=...``.
 
     Accepts the Quart app from ``create_app`` or its Gateway.
     """
-    return sessions_for(app_or_gateway).issue_token()
+    return sessions_for(app_or_gateway).issue_token(on_spent)
 
 
 def login_url(app_or_gateway: Any, port: int, host: str = "127.0.0.1") -> str:

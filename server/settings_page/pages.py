@@ -3,7 +3,11 @@ headers, the login link, logout and the static files.
 
 :func:`guard`: Host must be ours (DNS rebinding), the client must be this
 computer, state-changing requests must carry our Origin (CSRF), and
-everything but the login link and the static assets needs a session.
+everything but the login link, the signed-out page and the static assets
+needs a session: the cookie to load the page's HTML (a browser navigation
+without one gets the friendly signed-out page, never JSON), the cookie AND
+the page secret (``X-Switchboard-Session``) for every API call. A refused
+request's body is never read; its connection is closed instead.
 """
 from __future__ import annotations
 
@@ -15,24 +19,44 @@ from server.routes.common import gateway
 from server.settings_page import auth
 from server.settings_page.common import STATIC, bp, json_response, page, request_port
 
-PUBLIC_ENDPOINTS = {"settings_page.login", "settings_page.static_file"}
+PUBLIC_ENDPOINTS = {"settings_page.login", "settings_page.static_file", "settings_page.signed_out_page"}
+# Browser navigations (HTML): without a session they get the signed-out page.
+PAGE_ENDPOINTS = {"settings_page.root", "settings_page.index", "settings_page.other_page"}
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+
+
+SIGNIN_PAGE = ('<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+               '<meta name="referrer" content="no-referrer">'
+               '<meta name="switchboard-session" content="{secret}">'
+               '<title>Switchboard settings</title>'
+               '<script src="/settings/static/signin.js"></script></head>'
+               '<body><noscript>Switchboard settings need JavaScript.</noscript></body></html>\n')
 
 
 def refuse(status: int, code: str) -> Response:
     body = {"type": "error", "error": {"type": "permission_error" if status == 403 else "authentication_error",
                                       "message": code, "details": {"code": code}}}
-    return Response(orjson.dumps(body), status=status, content_type="application/json")
+    response = Response(orjson.dumps(body), status=status, content_type="application/json")
+    return _unread_body(response)
+
+
+def _unread_body(response: Response) -> Response:
+    """A refused request's body is never read (a large one would sit in
+    memory): the connection closes after the answer instead, so the unread
+    rest of the body cannot be taken for the next request."""
+    if request.content_length or "transfer-encoding" in request.headers:
+        response.headers["Connection"] = "close"
+    return response
+
+
+def signed_out(status: int) -> Response:
+    return _unread_body(page("signed-out.html", status))
 
 
 @bp.before_request
 async def guard() -> Response | None:
-    if request.content_length or "transfer-encoding" in request.headers:
-        # Read the body even when refusing: a keep-alive connection whose
-        # request body is left unread is dropped after the response, and
-        # the client's next request on it fails.
-        await request.get_data(cache=True)
+    # Every refusal below happens before the body is read.
     port = request_port()
     if not auth.remote_ok(request.remote_addr):
         return refuse(403, "not_local")
@@ -41,12 +65,21 @@ async def guard() -> Response | None:
     if not auth.origin_ok(request.method, request.headers.get("origin"),
                           request.headers.get("sec-fetch-site"), request.headers.get("host")):
         return refuse(403, "bad_origin")
-    if request.endpoint in PUBLIC_ENDPOINTS:
-        return None
-    if not auth.sessions_for(gateway()).check(request.cookies.get(auth.cookie_name(port))):
-        if request.endpoint == "settings_page.index":
-            return page("signed-out.html", 401)
-        return refuse(401, "no_session")
+    if request.endpoint not in PUBLIC_ENDPOINTS:
+        sessions = auth.sessions_for(gateway())
+        cookie = request.cookies.get(auth.cookie_name(port))
+        if request.endpoint in PAGE_ENDPOINTS and not request.path.startswith("/settings/api/"):
+            # The HTML holds nothing secret: the cookie is enough to load it;
+            # the page then needs its secret for every API call.
+            if not sessions.check_cookie(cookie):
+                return signed_out(401)
+        elif not sessions.check(cookie, request.headers.get(auth.SESSION_HEADER)):
+            return refuse(401, "no_session")
+    if request.content_length or "transfer-encoding" in request.headers:
+        # Read now (bounded by MAX_CONTENT_LENGTH) and keep it for the
+        # handler: a keep-alive connection whose request body is left
+        # unread is dropped after the response.
+        await request.get_data(cache=True)
     return None
 
 
@@ -72,14 +105,42 @@ async def index() -> Response:
     return page("index.html")
 
 
-@bp.get("/settings/login")
+@bp.get("/settings/signed-out")
+async def signed_out_page() -> Response:
+    return page("signed-out.html")
+
+
+@bp.route("/settings/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+async def other_page(rest: str) -> Response:
+    """Any other address under /settings passes the guard too (so a body
+    sent there is refused unread like any other). The API's own 404 stays
+    JSON; a page address leads to the page."""
+    if request.method != "GET" or rest.startswith(("api/", "static/")) or ".." in rest:
+        raise NotFound("not found")
+    return redirect("/settings/", 302)
+
+
+@bp.route("/settings/login", methods=["GET", "HEAD"])
 async def login() -> Response:
-    port = request_port()
-    session = auth.sessions_for(gateway()).redeem(request.args.get("token", ""))
-    if session is None:
-        return page("signed-out.html", 403)
-    response = redirect("/settings/", 303)
-    response.set_cookie(auth.cookie_name(port), session, httponly=True, samesite="Strict",
+    token = request.args.get("token", "")
+    sessions = auth.sessions_for(gateway())
+    if request.method == "HEAD":
+        # Link checkers, previews and prefetchers send HEAD: it never spends
+        # the token.
+        return Response(b"", status=200 if sessions.token_valid(token) else 403,
+                        content_type="text/html; charset=utf-8")
+    redeemed = sessions.redeem(token)
+    if redeemed is None:
+        return signed_out(403)
+    cookie, secret = redeemed
+    # The page secret goes in the answer's body (never in an address, so not
+    # in history or a Referer); signin.js moves it to sessionStorage and opens
+    # the page. Not a redirect: a login link opened from a file (the tray's
+    # launch file) is a cross-site navigation, and a redirect would arrive
+    # without the SameSite=Strict cookie.
+    response = Response(SIGNIN_PAGE.replace("{secret}", secret), status=200,
+                        content_type="text/html; charset=utf-8")
+    response.set_cookie(auth.cookie_name(request_port()), cookie, httponly=True, samesite="Strict",
                         path="/settings", secure=False)
     return response
 

@@ -242,7 +242,8 @@ def test_programs_it_starts_do_not_get_the_bundle_library_path(built_app: BuiltA
     while not opened.exists() and time.monotonic() < deadline:
         time.sleep(0.1)
     line = opened.read_text().strip()
-    assert f"http://127.0.0.1:{port}/settings" in line
+    # Settings opens through a 0600 launch file (the token is never in argv).
+    assert line.startswith(f"file://{home}/launch/") and "token" not in line, line
     assert line.endswith("LD_LIBRARY_PATH="), line
     app.proc.send_signal(signal.SIGTERM)
     assert app.wait_exit() == 0

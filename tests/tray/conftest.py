@@ -89,6 +89,17 @@ def wait_health(port: int, timeout: float = 20, proc: TrayProcess | None = None)
     raise AssertionError(f"nothing answered /health on port {port}" + (f":\n{proc.stderr}" if proc else ""))
 
 
+def login_url_in(opened: str) -> str:
+    """The login link inside a launch file the tray opened (``file://…``):
+    the browser is given the file, never the token."""
+    import re
+    from urllib.parse import unquote, urlparse
+
+    assert opened.startswith("file://") and "token" not in opened, opened
+    text = Path(unquote(urlparse(opened).path)).read_text(encoding="utf-8")
+    return re.search(r'url=(http://[^"]+)"', text).group(1).replace("&amp;", "&")
+
+
 @pytest.fixture
 def tray_procs():
     procs: list[TrayProcess] = []
@@ -103,4 +114,4 @@ def tray_procs():
         p.kill()
 
 
-__all__ = ["TrayProcess", "write_config", "wait_health", "port_is_free", "free_port", "ACCESS_KEY"]
+__all__ = ["TrayProcess", "write_config", "wait_health", "port_is_free", "free_port", "ACCESS_KEY", "login_url_in"]

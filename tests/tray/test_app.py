@@ -15,7 +15,7 @@ from server.secrets import MemoryKeyring, SecretStore
 from server.settings import Settings
 from tests.conftest import gateway_config
 from tests.support.fake_upstream import FakeUpstream, json_script
-from tests.tray.conftest import ACCESS_KEY, free_port, write_config
+from tests.tray.conftest import ACCESS_KEY, free_port, login_url_in, write_config
 from tray import crash, menu
 from tray.app import TrayApp
 from tray.autostart import Autostart
@@ -97,7 +97,7 @@ def test_switch_route_copy_connect_autostart(tmp_path: Path) -> None:
         assert app.state.autostart is False
 
         app.actions.run(menu.SETTINGS)
-        assert opened[-1].startswith(f"http://127.0.0.1:{port}/settings/login?token=")
+        assert login_url_in(opened[-1]).startswith(f"http://127.0.0.1:{port}/settings/login?token=")
     finally:
         app.shutdown()
         a.close()
@@ -132,7 +132,7 @@ def test_first_run_opens_settings_once(tmp_path: Path) -> None:
         assert app.start_server()
         assert app.state.first_run
         assert app.maybe_first_run() is True
-        assert len(opened) == 1 and opened[0].startswith(f"http://127.0.0.1:{port}/settings")
+        assert len(opened) == 1 and login_url_in(opened[0]).startswith(f"http://127.0.0.1:{port}/settings/login")
         assert app.maybe_first_run() is False
         assert len(opened) == 1
     finally:

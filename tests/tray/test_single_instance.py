@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 
 from tests.conftest import gateway_config
-from tests.tray.conftest import free_port, port_is_free, wait_health, write_config
+from tests.tray.conftest import free_port, login_url_in, port_is_free, wait_health, write_config
 from tray.single_instance import InstanceLock, is_switchboard, next_free_port, port_free, read_info
 
 CONFIG = gateway_config("http://127.0.0.1:9")
@@ -28,13 +28,16 @@ def test_second_launch_hands_over_to_the_first(tmp_path: Path, tray_procs) -> No
     second = tray_procs(home, "--headless")
     assert second.wait_exit(20) == 0
     assert first.proc.poll() is None  # the first one keeps running
-    # The FIRST instance opened its settings page, with a working one-time token.
-    urls = first.wait_opened(1)
-    assert len(urls) == 1 and urls[0].startswith(f"http://127.0.0.1:{port}/settings/login?token=")
-    assert second.opened() == []
-    login = httpx.get(urls[0], follow_redirects=False, trust_env=False)
-    assert login.status_code == 303 and f"switchboard_session_{port}" in login.headers["set-cookie"]
-    assert httpx.get(urls[0], trust_env=False).status_code == 403  # one-time
+    # The second launch had the first prove itself, got a one-time link as a
+    # 0600 file and opened that file: the token is never on a command line.
+    opened = second.wait_opened(1)
+    assert len(opened) == 1 and opened[0].startswith(f"file://{home}/launch/")
+    url = login_url_in(opened[0])
+    assert url.startswith(f"http://127.0.0.1:{port}/settings/login?token=")
+    assert url.split("token=")[1] not in "".join(opened)
+    login = httpx.get(url, follow_redirects=False, trust_env=False)
+    assert login.status_code == 200 and f"switchboard_session_{port}" in login.headers["set-cookie"]
+    assert httpx.get(url, trust_env=False).status_code == 403  # one-time
 
     assert first.terminate() == 0
     assert port_is_free(port)

@@ -81,8 +81,16 @@
     }
     return e.message || t("error.generic");
   }
+  // The page secret from the login link (see server/settings_page/auth.py):
+  // kept in sessionStorage (this origin and this tab only, unlike the cookie)
+  // and sent with every API call.
+  const SESSION_KEY = "switchboard.session";
+  const SESSION_HEADER = "X-Switchboard-Session";
+  function sessionSecret() {
+    try { return sessionStorage.getItem(SESSION_KEY) || ""; } catch (e) { return ""; }
+  }
   async function api(method, path, body) {
-    const opts = { method, credentials: "same-origin", cache: "no-store", headers: {} };
+    const opts = { method, credentials: "same-origin", cache: "no-store", headers: { [SESSION_HEADER]: sessionSecret() } };
     if (body !== undefined) {
       opts.headers["content-type"] = "application/json";
       opts.body = JSON.stringify(body);
@@ -100,9 +108,9 @@
     return data;
   }
   function signedOut() {
-    document.body.classList.add("setup-mode");
-    main().replaceChildren(h("div", { class: "card notice" },
-      h("h1", { text: t("signedOut.title") }), h("p", { text: t("signedOut.body") })));
+    // The one signed-out page says how to open Settings again.
+    try { sessionStorage.removeItem(SESSION_KEY); } catch (e) { /* storage disabled */ }
+    location.replace("/settings/signed-out");
   }
   function problemText(r) { return t("problem." + (r.problem || "unknown"), r.params || {}); }
 
@@ -834,9 +842,11 @@
     document.title = t("app.title");
   }
   async function start() {
+    // signin.js (the login link's answer) left this tab's secret in sessionStorage.
+    if (!sessionSecret()) { signedOut(); return; }
     translateStatic();
     try { await refresh(); }
-    catch (e) { if (!(e.data === null && e.message === t("error.no_session"))) main().replaceChildren(h("p", { class: "banner", role: "alert", text: e.message })); return; }
+    catch (e) { if (!(e.message === t("error.no_session"))) main().replaceChildren(h("p", { class: "banner", role: "alert", text: e.message })); return; }
     window.addEventListener("hashchange", () => { show().catch((e) => toast(e.message)); focusMain(); });
     document.getElementById("dialog").addEventListener("close", () => { document.getElementById("dialog").replaceChildren(); });
     await show();

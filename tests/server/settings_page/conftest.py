@@ -2,6 +2,7 @@
 in a temporary home, a second fake upstream."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -9,7 +10,7 @@ import httpx
 import pytest
 
 from server import claude_code as claude_code_file
-from server.settings_page import issue_login_token
+from server.settings_page import auth, issue_login_token
 from tests.support.fake_upstream import FakeUpstream
 
 REPO = Path(__file__).resolve().parents[3]
@@ -17,15 +18,34 @@ SCREENSHOTS = REPO / "build" / "screenshots"
 PROVIDER_KEY = "sk-live-SECRET-9f8e7d6c5b4a3210"
 
 
+def page_secret(response: httpx.Response) -> str:
+    """The page secret in the login link's answer (which signin.js moves to
+    sessionStorage)."""
+    found = re.search(r'<meta name="switchboard-session" content="([\w-]+)">', response.text)
+    assert found, response.text
+    return found.group(1)
+
+
+def login(server: Any) -> tuple[dict[str, str], dict[str, str]]:
+    """Redeem a fresh token as the page does: (cookies, headers) that make a
+    signed-in API call (the cookie and the X-Switchboard-Session secret)."""
+    r = httpx.get(server.url + "/settings/login", params={"token": issue_login_token(server.app)})
+    assert r.status_code == 200, r.text
+    name = auth.cookie_name(server.port)
+    return {name: r.cookies[name]}, {auth.SESSION_HEADER: page_secret(r)}
+
+
 class SettingsClient:
-    """An httpx client signed in to a LiveServer's settings page, sending our Origin."""
+    """An httpx client signed in to a LiveServer's settings page, sending our
+    Origin and the page secret, as the page does."""
 
     def __init__(self, server: Any) -> None:
         self.server = server
         self.http = httpx.Client(base_url=server.url, headers={"origin": server.url}, timeout=30)
         token = issue_login_token(server.app)
         r = self.http.get("/settings/login", params={"token": token}, follow_redirects=False)
-        assert r.status_code == 303, r.text
+        assert r.status_code == 200, r.text
+        self.http.headers[auth.SESSION_HEADER] = page_secret(r)
         self.responses: list[httpx.Response] = []
 
     def call(self, method: str, path: str, body: Any = None, **kw: Any) -> httpx.Response:

@@ -8,8 +8,7 @@ import json
 import httpx
 import pytest
 
-from server.settings_page import auth, issue_login_token
-from tests.server.settings_page.conftest import openai_provider
+from tests.server.settings_page.conftest import login, openai_provider
 
 PROXY_PASSWORD = "pr0xy-SECRET-pa55word-77"
 
@@ -179,19 +178,15 @@ def test_ca_file_is_loaded_and_never_shown(make_server, signed_in, upstream, tmp
 
 # -- security ----------------------------------------------------------------------------
 
-def _cookies(server) -> dict[str, str]:
-    r = httpx.get(server.url + "/settings/login", params={"token": issue_login_token(server.app)})
-    return {auth.cookie_name(server.port): r.cookies[auth.cookie_name(server.port)]}
-
-
 @pytest.mark.parametrize("headers", [{}, {"origin": "http://evil.example"}, {"origin": "null"},
                                      {"origin": "http://127.0.0.1:{port}", "sec-fetch-site": "cross-site"}],
                          ids=["missing", "foreign", "null", "cross-site"])
 def test_network_put_needs_our_origin(make_server, upstream, headers):
     server = make_server(base_config(upstream.url))
     headers = {k: v.format(port=server.port) for k, v in headers.items()}
+    cookies, secret = login(server)
     body = {"proxy": "custom", "proxy_url": "http://evil.example:8080", "proxy_user": "x", "proxy_password": "y"}
-    r = httpx.put(server.url + "/settings/api/network", json=body, cookies=_cookies(server), headers=headers)
+    r = httpx.put(server.url + "/settings/api/network", json=body, cookies=cookies, headers=headers | secret)
     assert r.status_code == 403 and r.json()["error"]["details"]["code"] == "bad_origin"
     assert server.gateway.config.network.proxy == "system"
     assert server.secrets.get("proxy:evil.example:8080") is None
@@ -204,7 +199,11 @@ def test_network_needs_session_and_our_host(make_server, upstream):
     assert httpx.get(server.url + "/settings/api/network").status_code == 401
     r = httpx.put(server.url + "/settings/api/network", json={"proxy": "none"}, headers=h)
     assert r.status_code == 401
-    cookies = _cookies(server)
+    cookies, secret = login(server)
+    # The cookie alone is not a session (a page on another local port gets it).
+    assert httpx.put(server.url + "/settings/api/network", json={"proxy": "none"}, cookies=cookies,
+                     headers=h).status_code == 401
+    h = h | secret
     for method in ("GET", "PUT"):
         r = httpx.request(method, server.url + "/settings/api/network", json={"proxy": "none"}, cookies=cookies,
                           headers=h | {"host": f"evil.example:{server.port}"})

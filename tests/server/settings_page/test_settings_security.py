@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from server.settings_page import auth, issue_login_token, login_url
-from tests.server.settings_page.conftest import PROVIDER_KEY, openai_provider
+from tests.server.settings_page.conftest import PROVIDER_KEY, login, openai_provider, page_secret
 
 
 @pytest.fixture
@@ -22,16 +22,16 @@ def server(make_server, upstream):
 
 
 def cookie_for(server) -> dict[str, str]:
-    r = httpx.get(server.url + "/settings/login", params={"token": issue_login_token(server.app)})
-    assert r.status_code == 303
-    return {auth.cookie_name(server.port): r.cookies[auth.cookie_name(server.port)]}
+    return login(server)[0]
 
 
 # -- login tokens ---------------------------------------------------------------------
 
 def test_login_sets_a_strict_httponly_random_cookie(server):
     r = httpx.get(server.url + "/settings/login", params={"token": issue_login_token(server.app)})
-    assert r.status_code == 303 and r.headers["location"] == "/settings/"
+    assert r.status_code == 200 and "location" not in r.headers
+    assert '<script src="/settings/static/signin.js">' in r.text
+    assert len(page_secret(r)) >= 40
     header = r.headers["set-cookie"]
     assert "HttpOnly" in header and "SameSite=Strict" in header and "Path=/settings" in header
     assert "Max-Age" not in header and "Expires" not in header  # ends with the browser session
@@ -43,18 +43,21 @@ def test_login_sets_a_strict_httponly_random_cookie(server):
 def test_login_url_for_the_tray(server):
     url = login_url(server.app, server.port)
     assert re.fullmatch(rf"http://127\.0\.0\.1:{server.port}/settings/login\?token=[\w-]{{40,}}", url)
-    r = httpx.get(url, follow_redirects=True)
-    assert r.status_code == 200 and "static/app.js" in r.text
+    with httpx.Client() as client:
+        r = client.get(url)
+        assert r.status_code == 200 and "static/signin.js" in r.text
+        r = client.get(server.url + "/settings/")  # where signin.js goes next
+        assert r.status_code == 200 and "static/app.js" in r.text
 
 
 def test_token_accepts_gateway_too(server):
     token = issue_login_token(server.gateway)
-    assert httpx.get(server.url + "/settings/login", params={"token": token}).status_code == 303
+    assert httpx.get(server.url + "/settings/login", params={"token": token}).status_code == 200
 
 
 def test_token_works_once(server):
     token = issue_login_token(server.app)
-    assert httpx.get(server.url + "/settings/login", params={"token": token}).status_code == 303
+    assert httpx.get(server.url + "/settings/login", params={"token": token}).status_code == 200
     r = httpx.get(server.url + "/settings/login", params={"token": token})
     assert r.status_code == 403
     assert "set-cookie" not in r.headers
@@ -94,19 +97,19 @@ def test_without_session_nothing_is_served(server):
 
 
 def test_session_idles_out_and_logout_ends_it(server):
-    cookies = cookie_for(server)
-    assert httpx.get(server.url + "/settings/api/state", cookies=cookies).status_code == 200
+    cookies, secret = login(server)
+    assert httpx.get(server.url + "/settings/api/state", cookies=cookies, headers=secret).status_code == 200
     store = auth.sessions_for(server.app)
     real = store._clock
     store._clock = lambda: real() + auth.SESSION_IDLE + 1
     try:
-        assert httpx.get(server.url + "/settings/api/state", cookies=cookies).status_code == 401
+        assert httpx.get(server.url + "/settings/api/state", cookies=cookies, headers=secret).status_code == 401
     finally:
         store._clock = real
-    cookies = cookie_for(server)
-    r = httpx.post(server.url + "/settings/api/logout", cookies=cookies, headers={"origin": server.url})
+    cookies, secret = login(server)
+    r = httpx.post(server.url + "/settings/api/logout", cookies=cookies, headers={"origin": server.url} | secret)
     assert r.status_code == 200
-    assert httpx.get(server.url + "/settings/api/state", cookies=cookies).status_code == 401
+    assert httpx.get(server.url + "/settings/api/state", cookies=cookies, headers=secret).status_code == 401
 
 
 # -- Host (DNS rebinding) ----------------------------------------------------------------
@@ -124,13 +127,13 @@ def test_wrong_host_is_refused(server, host):
     r = httpx.get(server.url + "/settings/login", params={"token": token}, headers={"host": host})
     assert r.status_code == 403 and "set-cookie" not in r.headers
     # A refused request does not spend the token.
-    assert httpx.get(server.url + "/settings/login", params={"token": token}).status_code == 303
+    assert httpx.get(server.url + "/settings/login", params={"token": token}).status_code == 200
 
 
 def test_localhost_host_is_accepted(server):
     r = httpx.get(f"http://localhost:{server.port}/settings/login",
                   params={"token": issue_login_token(server.app)})
-    assert r.status_code == 303
+    assert r.status_code == 200 and "set-cookie" in r.headers
 
 
 # -- Origin (CSRF) ---------------------------------------------------------------------------
@@ -158,9 +161,9 @@ STATE_CHANGING = [
     {"origin": "http://127.0.0.1:{port}", "sec-fetch-site": "same-site"},
 ], ids=["missing", "foreign", "null", "other-port", "https", "cross-site", "same-site"])
 def test_foreign_origin_cannot_change_anything(server, upstream, headers):
-    cookies = cookie_for(server)
+    cookies, secret = login(server)
     before = json.dumps(server.gateway.config.raw, sort_keys=True)
-    headers = {k: v.format(port=server.port) for k, v in headers.items()}
+    headers = {k: v.format(port=server.port) for k, v in headers.items()} | secret
     for method, path, body in STATE_CHANGING:
         r = httpx.request(method, f"{server.url}/settings/api/{path}", json=body, cookies=cookies, headers=headers)
         assert r.status_code == 403, (method, path)
@@ -171,8 +174,9 @@ def test_foreign_origin_cannot_change_anything(server, upstream, headers):
 
 
 def test_own_origin_may_change(server):
+    cookies, secret = login(server)
     r = httpx.post(server.url + "/settings/api/active-route", json={"id": "main"},
-                   cookies=cookie_for(server), headers={"origin": server.url, "sec-fetch-site": "same-origin"})
+                   cookies=cookies, headers={"origin": server.url, "sec-fetch-site": "same-origin"} | secret)
     assert r.status_code == 200
 
 
@@ -205,15 +209,15 @@ def test_static_assets_have_types(server):
 
 
 def test_provider_key_never_leaves(server, upstream):
-    cookies = cookie_for(server)
-    h = {"origin": server.url}
-    texts = [httpx.get(f"{server.url}/settings/api/{p}", cookies=cookies).text
+    cookies, secret = login(server)
+    h = {"origin": server.url} | secret
+    texts = [httpx.get(f"{server.url}/settings/api/{p}", cookies=cookies, headers=secret).text
              for p in ("state", "activity", "claude-code")]
     upstream.queue(httpx_json_error(401, f"Incorrect API key provided: {PROVIDER_KEY}"))
     texts.append(httpx.post(server.url + "/settings/api/test", json={"id": "up"}, cookies=cookies, headers=h).text)
     texts.append(httpx.put(server.url + "/settings/api/providers/up", json={"api_key": PROVIDER_KEY},
                            cookies=cookies, headers=h).text)
-    texts.append(httpx.get(server.url + "/settings/api/state", cookies=cookies).text)
+    texts.append(httpx.get(server.url + "/settings/api/state", cookies=cookies, headers=secret).text)
     for text in texts:
         assert PROVIDER_KEY not in text
         assert PROVIDER_KEY[3:-4] not in text
@@ -274,7 +278,8 @@ def fuzz_target(server, upstream):
     from tests.support.fake_upstream import json_script
 
     upstream.default = json_script({"error": {"message": "nope"}}, status=400)
-    client = httpx.Client(base_url=server.url, headers={"origin": server.url}, timeout=30,
-                          cookies=cookie_for(server))
+    cookies, secret = login(server)
+    client = httpx.Client(base_url=server.url, headers={"origin": server.url} | secret, timeout=30,
+                          cookies=cookies)
     yield server, client
     client.close()
