@@ -1,0 +1,230 @@
+// Switchboard settings page. No framework, no build step, works offline.
+// The DOM is built with textContent only (never innerHTML with data), so a
+// model name or provider message can never inject markup. All words come
+// from strings.js through t().
+//
+// One file per screen, loaded in order with `defer` (see index.html), all
+// sharing one namespace object, window.Switchboard:
+//   core.js       words, DOM helpers, api(), state, navigation, dialogs, toasts, start-up
+//   providers.js  routes.js  network.js  claude.js  activity.js  setup.js
+"use strict";
+(function () {
+  // ---- words ---------------------------------------------------------------
+  const ALL = window.SWITCHBOARD_STRINGS || { en: {} };
+  const LANG = (navigator.languages || [navigator.language || "en"]).find((l) => ALL[l]) || "en";
+  const WORDS = Object.assign({}, ALL.en, ALL[LANG]);
+  document.documentElement.lang = LANG;
+
+  function has(key) { return Object.prototype.hasOwnProperty.call(WORDS, key); }
+  function t(key, params) {
+    let s = has(key) ? WORDS[key] : key;
+    if (params) s = s.replace(/\{(\w+)\}/g, (m, k) => (params[k] !== undefined && params[k] !== null ? String(params[k]) : m));
+    return s;
+  }
+
+  // ---- DOM helpers -----------------------------------------------------------
+  function h(tag, attrs, ...children) {
+    const el = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === null || v === undefined || v === false) continue;
+      if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
+      else if (k === "class") el.className = v;
+      else if (k === "text") el.textContent = v;
+      else if (k === "value") el.value = v;
+      else if (k === "checked") el.checked = !!v;
+      else el.setAttribute(k, v === true ? "" : String(v));
+    }
+    for (const c of children.flat(Infinity)) {
+      if (c === null || c === undefined || c === false) continue;
+      el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+    }
+    return el;
+  }
+  let uid = 0;
+  const nextId = (p) => `${p}-${++uid}`;
+  function field(labelText, control, hint) {
+    if (!control.id) control.id = nextId("f");
+    const hintEl = hint ? h("p", { class: "hint", id: nextId("hint") }, hint) : null;
+    if (hintEl) control.setAttribute("aria-describedby", hintEl.id);
+    return h("div", { class: "field" }, h("label", { for: control.id, text: labelText }), control, hintEl);
+  }
+  const main = () => document.getElementById("main");
+
+  function toast(message) {
+    const el = document.getElementById("toast");
+    el.textContent = message;
+    el.classList.add("show");
+    clearTimeout(toast.timer);
+    toast.timer = setTimeout(() => el.classList.remove("show"), 3500);
+  }
+
+  async function copyText(text, button) {
+    let ok = false;
+    try { await navigator.clipboard.writeText(text); ok = true; } catch (e) { ok = false; }
+    if (!ok) toast(t("common.copyFailed"));
+    else {
+      const old = button.textContent;
+      button.textContent = t("common.copied");
+      toast(t("common.copied"));
+      setTimeout(() => { button.textContent = old; }, 1500);
+    }
+  }
+
+  // ---- API -----------------------------------------------------------------------
+  class ApiError extends Error {
+    constructor(message, data) { super(message); this.data = data; }
+  }
+  function errorText(data) {
+    const e = data && data.error;
+    if (!e) return t("error.generic");
+    const d = e.details || {};
+    if (d.code && has("error." + d.code)) {
+      const params = Object.assign({ detail: "" }, d.params || {});
+      if (d.field) params.field = has("slot." + d.field) ? t("slot." + d.field)
+        : has("netfield." + d.field) ? t("netfield." + d.field) : d.field;
+      return t("error." + d.code, params).replace(/:\s*$/, "");
+    }
+    return e.message || t("error.generic");
+  }
+  async function api(method, path, body) {
+    const opts = { method, credentials: "same-origin", cache: "no-store", headers: {} };
+    if (body !== undefined) {
+      opts.headers["content-type"] = "application/json";
+      opts.body = JSON.stringify(body);
+    }
+    let res;
+    try { res = await fetch("api/" + path, opts); } catch (e) { throw new ApiError(t("error.network"), null); }
+    let data = null;
+    try { data = await res.json(); } catch (e) { data = null; }
+    if (res.status === 401) { signedOut(); throw new ApiError(t("error.no_session"), data); }
+    if (!res.ok) {
+      const code = data && data.error && data.error.details && data.error.details.code;
+      if (code === "no_such_provider" || code === "no_such_route") refresh();
+      throw new ApiError(errorText(data), data);
+    }
+    return data;
+  }
+  function signedOut() {
+    document.body.classList.add("setup-mode");
+    main().replaceChildren(h("div", { class: "card notice" },
+      h("h1", { text: t("signedOut.title") }), h("p", { text: t("signedOut.body") })));
+  }
+  function problemText(r) { return t("problem." + (r.problem || "unknown"), r.params || {}); }
+
+  // ---- state and navigation ------------------------------------------------------
+  let state = null;
+  let view = null;
+  let setupDismissed = false;
+  let activityTimer = null;
+
+  async function refresh() {
+    state = await api("GET", "state");
+    renderPill();
+    return state;
+  }
+  function renderPill() {
+    const pill = document.getElementById("route-pill");
+    const route = state && state.routes.find((r) => r.id === state.active_route);
+    pill.textContent = route ? t("status.active", { name: route.name }) : t("status.none");
+  }
+  function providerName(id) {
+    const p = state.providers.find((x) => x.id === id);
+    return p ? p.name : id;
+  }
+  function targetLabel(target) {
+    const i = target.indexOf("/");
+    return i < 0 ? target : `${providerName(target.slice(0, i))} · ${target.slice(i + 1)}`;
+  }
+
+  // Each screen's file registers its render function here (providers.js, routes.js, ...).
+  const VIEWS = {};
+  // The screens' files load after this one (defer, in order); draw only once they all have.
+  const loaded = new Promise((resolve) => {
+    if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", resolve);
+    else resolve();
+  });
+
+  function currentView() {
+    const name = location.hash.replace("#", "");
+    if (VIEWS[name]) return name;
+    return state && state.providers.length === 0 && !setupDismissed ? "setup" : "providers";
+  }
+  async function show(name, opts) {
+    await loaded;
+    view = name || currentView();
+    clearInterval(activityTimer);
+    document.body.classList.toggle("setup-mode", view === "setup");
+    for (const a of document.querySelectorAll("#nav a")) {
+      if (a.dataset.view === view) a.setAttribute("aria-current", "page");
+      else a.removeAttribute("aria-current");
+    }
+    await VIEWS[view](opts || {});
+    document.title = `${t("nav." + view)} · ${t("app.title")}`;
+  }
+  function focusMain() { main().focus({ preventScroll: false }); }
+
+  function head(titleKey, introKey, action) {
+    return h("div", { class: "view-head" },
+      h("div", null, h("h1", { text: t(titleKey) }), introKey ? h("p", { text: t(introKey) }) : null),
+      action || null);
+  }
+  function banners() {
+    const out = [];
+    if (state.config_error) out.push(h("p", { class: "banner", role: "alert", text: t("providers.configError", { detail: state.config_error }) }));
+    if (state.keyring_problem) out.push(h("p", { class: "banner", role: "alert", text: t("providers.keyringProblem", { detail: state.keyring_problem }) }));
+    return out;
+  }
+
+  // ---- test results ------------------------------------------------------------------
+  function renderResult(el, r) {
+    el.replaceChildren();
+    el.className = "result " + (r.ok ? "ok" : "bad");
+    if (r.ok) {
+      el.append(h("span", { text: "✓ " + t("test.ok", { model: r.model, ttft: r.ttft_ms, total: r.total_ms }) }));
+      if (r.path) el.append(" ", h("span", { class: "muted", text: t("test.path", { path: r.path }) }));
+      return;
+    }
+    el.append(h("strong", { text: "✗ " + problemText(r) }));
+    if (r.path) el.append(" ", h("span", { class: "muted", text: t("test.path", { path: r.path }) }));
+    if (r.detail) el.append(h("details", null, h("summary", { text: t("common.details") }), h("span", { class: "mono", text: r.detail })));
+  }
+  function busy(el, text) { el.className = "result busy"; el.replaceChildren(text); }
+
+
+  function presetById(id) { return state.presets.find((p) => p.id === id); }
+
+  function openDialog(build) {
+    const dlg = document.getElementById("dialog");
+    dlg.replaceChildren(build(() => dlg.close()));
+    if (!dlg.open) dlg.showModal();
+    const first = dlg.querySelector("input:not([type=hidden]):not([readonly]), select, textarea");
+    if (first) first.focus();
+    return dlg;
+  }
+
+  // ---- the namespace the screens' files share ------------------------------------------
+  const SB = window.Switchboard = window.Switchboard || {};
+  Object.assign(SB, { ALL, LANG, WORDS, has, t, h, nextId, field, main, toast, copyText, ApiError, errorText,
+    api, signedOut, problemText, refresh, renderPill, providerName, targetLabel, VIEWS, currentView, show,
+    focusMain, head, banners, renderResult, busy, presetById, openDialog });
+  Object.defineProperty(SB, "state", { get: () => state, set: (v) => { state = v; } });
+  Object.defineProperty(SB, "view", { get: () => view });
+  Object.defineProperty(SB, "setupDismissed", { get: () => setupDismissed, set: (v) => { setupDismissed = v; } });
+  Object.defineProperty(SB, "activityTimer", { get: () => activityTimer, set: (v) => { activityTimer = v; } });
+
+  // ---- start -----------------------------------------------------------------------------------
+  function translateStatic() {
+    for (const el of document.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
+    for (const el of document.querySelectorAll("[data-i18n-label]")) el.setAttribute("aria-label", t(el.dataset.i18nLabel));
+    document.title = t("app.title");
+  }
+  async function start() {
+    translateStatic();
+    try { await refresh(); }
+    catch (e) { if (!(e.data === null && e.message === t("error.no_session"))) main().replaceChildren(h("p", { class: "banner", role: "alert", text: e.message })); return; }
+    window.addEventListener("hashchange", () => { show().catch((e) => toast(e.message)); focusMain(); });
+    document.getElementById("dialog").addEventListener("close", () => { document.getElementById("dialog").replaceChildren(); });
+    await show();
+  }
+  start();
+})();
