@@ -24,27 +24,35 @@
     return h("div", { class: "field" }, h("label", { for: input.id, text: labelText }),
       h("div", { class: "row" }, input, ...buttons), opts && opts.hint ? h("p", { class: "hint", text: opts.hint }) : null);
   }
+  // Set once this page connected Claude Code: the restart sentence stays on
+  // screen (also after a redraw) until Claude Code is disconnected.
+  let restartNeeded = false;
   async function claudeConnectBlock(info, after) {
-    const status = h("p", { role: "status", "aria-live": "polite" });
+    const status = h("p", { role: "status", "aria-live": "polite", id: "claude-status" });
     const err = h("p", { class: "form-error", role: "alert" });
-    const box = h("div", null, status);
+    const box = h("div", { class: "claude-connect" }, status);
     function draw(connected) {
-      status.textContent = connected ? t("claude.connected") : t("claude.notConnected");
+      status.replaceChildren(h("strong", { class: connected ? "status-ok" : null,
+        text: connected ? t("claude.connected") : t("claude.notConnected") }));
       const btn = connected
         ? h("button", { type: "button", id: "claude-disconnect", text: t("claude.disconnect"), onclick: () => act("disconnect") })
         : h("button", { type: "button", class: "primary", id: "claude-connect", text: t("claude.connect"), onclick: () => act("connect") });
-      box.replaceChildren(status, h("p", null, btn), err);
+      const restart = connected && restartNeeded
+        ? h("p", { class: "notice-box", id: "claude-restart", text: t("claude.restart") }) : null;
+      box.replaceChildren(status, restart, h("p", null, btn), err);
     }
     async function act(action) {
       err.textContent = "";
       try {
         const r = await api("POST", "claude-code/" + action);
         if (!r.ok) { err.textContent = problemText(r) + (r.detail ? ` (${r.detail})` : ""); return; }
+        restartNeeded = action === "connect";
         toast(t(action === "connect" ? "claude.connectedToast" : "claude.disconnectedToast"));
         draw(r.connected);
         if (after) after(r.connected);
       } catch (e) { err.textContent = e.message; }
     }
+    if (!info.connected) restartNeeded = false;
     draw(!!info.connected);
     return box;
   }
@@ -61,7 +69,9 @@
     parts.push(h("section", { class: "card" },
       h("h2", { text: t("claude.regenerate") }), h("p", { class: "hint", text: t("claude.regenerateHint") }),
       h("button", { type: "button", id: "regenerate-key", text: t("claude.regenerate"), onclick: async () => {
-        if (!confirm(t("claude.confirmRegenerate"))) return;
+        const ok = await SB.confirmDialog({ title: t("claude.regenerate"), body: [t("claude.confirmRegenerate")],
+          confirm: t("claude.regenerate"), danger: true });
+        if (!ok) return;
         try {
           const r = await api("POST", "access-key/regenerate");
           await renderClaude();

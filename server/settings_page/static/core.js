@@ -151,6 +151,7 @@
   }
   async function show(name, opts) {
     await loaded;
+    startLive();
     view = name || currentView();
     clearInterval(activityTimer);
     document.body.classList.toggle("setup-mode", view === "setup");
@@ -176,17 +177,41 @@
   }
 
   // ---- test results ------------------------------------------------------------------
+  // The network path of a test ("direct", "via proxy http://…") is a connection,
+  // not one of the app's routes: it is worded "Connection: …".
+  function pathText(path) {
+    if (path === "direct") return t("test.pathDirect");
+    const m = /^via proxy (.+)$/.exec(path || "");
+    return m ? t("test.pathProxy", { proxy: m[1] }) : t("test.path", { path });
+  }
   function renderResult(el, r) {
     el.replaceChildren();
     el.className = "result " + (r.ok ? "ok" : "bad");
     if (r.ok) {
       el.append(h("span", { text: "✓ " + t("test.ok", { model: r.model, ttft: r.ttft_ms, total: r.total_ms }) }));
-      if (r.path) el.append(" ", h("span", { class: "muted", text: t("test.path", { path: r.path }) }));
-      return;
+      if (r.path) el.append(" ", h("span", { class: "muted", text: pathText(r.path) }));
+    } else {
+      el.append(h("strong", { text: "✗ " + problemText(r) }));
+      if (r.path) el.append(" ", h("span", { class: "muted", text: pathText(r.path) }));
+      if (r.detail) el.append(h("details", null, h("summary", { text: t("common.details") }), h("span", { class: "mono", text: r.detail })));
     }
-    el.append(h("strong", { text: "✗ " + problemText(r) }));
-    if (r.path) el.append(" ", h("span", { class: "muted", text: t("test.path", { path: r.path }) }));
-    if (r.detail) el.append(h("details", null, h("summary", { text: t("common.details") }), h("span", { class: "mono", text: r.detail })));
+    reveal(el);
+  }
+  // A request that failed before any answer (Switchboard gone, a refused
+  // field): its sentence is the message itself, shown at once.
+  function errorResult(el, e) {
+    el.replaceChildren(h("strong", { text: "✗ " + e.message }));
+    el.className = "result bad";
+    reveal(el);
+  }
+  // Bring a result into view, also inside a scrolling dialog.
+  function reveal(el) {
+    if (el.isConnected && el.scrollIntoView) el.scrollIntoView({ block: "nearest" });
+  }
+  // The server's answer when a saved key would go to a new address.
+  function isKeyNeeded(e) {
+    const d = e && e.data && e.data.error && e.data.error.details;
+    return !!(d && d.code === "key_needed");
   }
   function busy(el, text) { el.className = "result busy"; el.replaceChildren(text); }
 
@@ -202,11 +227,111 @@
     return dlg;
   }
 
+  // A question in the page's own dialog (never the browser's confirm()).
+  // Resolves true when the person chose `confirm`, false otherwise (also Escape).
+  function confirmDialog({ title, body, confirm, danger, cancel }) {
+    return new Promise((resolve) => {
+      let answer = false;
+      const dlg = openDialog((close) => h("form", { method: "dialog", class: "confirm", onsubmit: (ev) => { ev.preventDefault(); answer = true; close(); } },
+        h("div", { class: "dialog-head" }, h("h2", { id: "dialog-title", text: title })),
+        h("div", { class: "dialog-body" }, [].concat(body || []).map((line) => h("p", { text: line }))),
+        h("div", { class: "dialog-foot" },
+          h("button", { type: "button", id: "dialog-cancel", text: cancel || t("common.cancel"), onclick: close }),
+          confirm ? h("button", { type: "submit", id: "dialog-confirm", class: danger ? "primary danger-solid" : "primary", text: confirm }) : null)));
+      (dlg.querySelector("#dialog-cancel") || dlg).focus();
+      dlg.addEventListener("close", () => resolve(answer), { once: true });
+    });
+  }
+
+  // ---- live: the page follows changes made elsewhere (tray, another tab, a file) -----
+  // A server-sent-events stream says what changed; if it cannot be used, a
+  // short poll of the same facts. On a change the page re-fetches the state
+  // and redraws the current screen (only screens that show, not edit: a half-
+  // typed form is never wiped).
+  const LIVE_VIEWS = { config: ["providers", "routes", "claude", "activity", "setup"],
+                       activity: ["activity"], claude: ["claude", "setup"] };
+  const live = { started: false, source: null, pollTimer: null, last: null, queued: new Set(), timer: null, offline: false };
+  function startLive() {
+    if (live.started) return;
+    live.started = true;
+    if (!window.EventSource) { poll(); return; }
+    const es = live.source = new EventSource("api/events");
+    es.addEventListener("open", () => setOffline(false));
+    es.addEventListener("change", (ev) => {
+      let what = "config";
+      try { what = JSON.parse(ev.data).what || "config"; } catch (e) { what = "config"; }
+      queueUpdate(what);
+    });
+    es.addEventListener("error", () => {
+      // Refused (a session check the stream cannot pass): poll instead.
+      // Not answering: the browser retries; the poll below tells the person.
+      if (es.readyState === EventSource.CLOSED) { live.source = null; poll(); }
+      else checkAlive();
+    });
+  }
+  async function checkAlive() {
+    try {
+      await api("GET", "changes");
+      if (live.offline) { setOffline(false); queueUpdate("config"); queueUpdate("claude"); queueUpdate("activity"); }
+    } catch (e) {
+      if (e.data === null && e.message === t("error.network")) setOffline(true);
+    }
+  }
+  async function poll() {
+    clearTimeout(live.pollTimer);
+    try {
+      const c = await api("GET", "changes");
+      const was = live.offline;
+      setOffline(false);
+      const last = live.last;
+      if (last && (was || c.version !== last.version)) queueUpdate("config");
+      if (last && (was || JSON.stringify(c.activity) !== JSON.stringify(last.activity))) queueUpdate("activity");
+      if (last && (was || c.claude_connected !== last.claude_connected)) queueUpdate("claude");
+      live.last = c;
+    } catch (e) {
+      if (e.data === null && e.message === t("error.network")) setOffline(true);
+      else if (e.message === t("error.no_session")) return;
+    }
+    live.pollTimer = setTimeout(poll, 1000);
+  }
+  function setOffline(on) {
+    live.offline = on;
+    const el = document.getElementById("offline");
+    if (!el) return;
+    el.textContent = on ? t("error.network") + " " + t("error.networkNext") : "";
+    el.hidden = !on;
+  }
+  function queueUpdate(what) {
+    live.queued.add(what);
+    clearTimeout(live.timer);
+    live.timer = setTimeout(runUpdates, 100);
+  }
+  async function runUpdates() {
+    const whats = Array.from(live.queued);
+    live.queued.clear();
+    let redraw = false;
+    if (whats.includes("config") || whats.some((w) => !LIVE_VIEWS[w])) {
+      const before = JSON.stringify(state);
+      try { await refresh(); } catch (e) { return; }
+      redraw = JSON.stringify(state) !== before && LIVE_VIEWS.config.includes(view);
+    }
+    for (const w of whats) if (LIVE_VIEWS[w] && w !== "config" && LIVE_VIEWS[w].includes(view)) redraw = true;
+    if (!redraw || !VIEWS[view]) return;
+    const focused = document.activeElement;
+    const key = focused && main().contains(focused) && (focused.id || focused.getAttribute("aria-label"));
+    try { await VIEWS[view]({ live: true, what: whats }); } catch (e) { return; }
+    if (key) {
+      const again = document.getElementById(key) || Array.from(main().querySelectorAll("[aria-label]")).find((x) => x.getAttribute("aria-label") === key);
+      if (again) again.focus({ preventScroll: true });
+    }
+  }
+
   // ---- the namespace the screens' files share ------------------------------------------
   const SB = window.Switchboard = window.Switchboard || {};
   Object.assign(SB, { ALL, LANG, WORDS, has, t, h, nextId, field, main, toast, copyText, ApiError, errorText,
     api, signedOut, problemText, refresh, renderPill, providerName, targetLabel, VIEWS, currentView, show,
-    focusMain, head, banners, renderResult, busy, presetById, openDialog });
+    focusMain, head, banners, renderResult, errorResult, reveal, isKeyNeeded, pathText, busy, presetById, openDialog,
+    confirmDialog, startLive, setOffline });
   Object.defineProperty(SB, "state", { get: () => state, set: (v) => { state = v; } });
   Object.defineProperty(SB, "view", { get: () => view });
   Object.defineProperty(SB, "setupDismissed", { get: () => setupDismissed, set: (v) => { setupDismissed = v; } });

@@ -29,7 +29,7 @@
         testBtn.disabled = true;
         busy(result, t("providers.testing"));
         try { renderResult(result, await api("POST", "test", { id: p.id })); }
-        catch (e) { renderResult(result, { ok: false, problem: "unknown", detail: e.message }); }
+        catch (e) { SB.errorResult(result, e); }
         finally { testBtn.disabled = false; }
       } });
     if (!p.models.length) testBtn.disabled = true;
@@ -44,17 +44,38 @@
         h("div", { class: "card-actions" }, testBtn,
           h("button", { type: "button", text: t("common.edit"), "aria-label": `${t("common.edit")}: ${p.name}`, onclick: () => providerDialog(p) }),
           h("button", { type: "button", class: "danger", text: t("common.delete"), "aria-label": `${t("common.delete")}: ${p.name}`,
-            onclick: async () => {
-              if (!confirm(t("providers.confirmDelete", { name: p.name }))) return;
-              try { await api("DELETE", "providers/" + encodeURIComponent(p.id)); toast(t("providers.deleted")); await refresh(); renderProviders(); }
-              catch (e) { result.className = "result bad"; result.textContent = e.message; }
-            } }))),
+            onclick: () => deleteProvider(p, result) }))),
       h("p", { class: "meta" }, h("span", { class: "mono", text: p.base_url }), h("span", { text: keyLine(p) })),
       chips, result);
   }
 
+  // The routes that send requests to provider `id` (by name).
+  function routesUsing(id) {
+    return SB.state.routes.filter((r) => Object.values(r.slots || {}).some((targets) =>
+      (targets || []).some((tg) => String(tg).split("/")[0] === id))).map((r) => r.name);
+  }
+  // Delete: say first when routes use it (nothing to confirm then); the
+  // question mentions the saved key only when there is one in the password store.
+  async function deleteProvider(p, result) {
+    const using = routesUsing(p.id);
+    if (using.length) {
+      const go = await SB.confirmDialog({ title: t("providers.inUseTitle", { name: p.name }),
+        body: [t("providers.inUse", { name: p.name, routes: using.map((n) => `“${n}”`).join(", ") })],
+        confirm: t("providers.goToRoutes"), cancel: t("common.close") });
+      if (go) { location.hash = "#routes"; }
+      return;
+    }
+    const keySaved = p.key && p.key.set && p.key.source === "keyring";
+    const ok = await SB.confirmDialog({ title: t("providers.confirmDeleteTitle", { name: p.name }),
+      body: [t("providers.confirmDelete", { name: p.name }), keySaved ? t("providers.confirmDeleteKey") : null].filter(Boolean),
+      confirm: t("common.delete"), danger: true });
+    if (!ok) return;
+    try { await api("DELETE", "providers/" + encodeURIComponent(p.id)); toast(t("providers.deleted")); await refresh(); renderProviders(); }
+    catch (e) { SB.errorResult(result, e); }
+  }
+
   // A model checklist with Fetch models / Add a model.
-  function modelPicker(initialAll, initialChecked, draftBody, nameForFetch) {
+  function modelPicker(initialAll, initialChecked, draftBody, nameForFetch, onKeyNeeded) {
     const chosen = new Set(initialChecked);
     let all = Array.from(new Set([...initialChecked, ...initialAll]));
     const listEl = h("div", { class: "model-list" });
@@ -87,7 +108,10 @@
           draw();
           status.textContent = t("field.fetched", { count: r.models.length });
         } else status.textContent = problemText(r);
-      } catch (e) { status.textContent = e.message; }
+      } catch (e) {
+        status.textContent = e.message;
+        if (SB.isKeyNeeded(e) && onKeyNeeded) onKeyNeeded();
+      }
       finally { fetchBtn.disabled = false; }
     } });
     const el = h("fieldset", null, h("legend", { text: t("field.models") }),
@@ -106,6 +130,8 @@
         SB.state.presets.map((x) => h("option", { value: x.id, text: x.name })));
       const nameIn = h("input", { type: "text", id: "provider-name", name: "name", autocomplete: "off", value: editing ? p.name : "" });
       const urlIn = h("input", { type: "url", id: "provider-url", name: "base_url", autocomplete: "off", spellcheck: "false", value: editing ? p.base_url : "" });
+      const urlHint = h("p", { class: "hint", id: nextId("hint") });
+      urlIn.setAttribute("aria-describedby", urlHint.id);
       const typeSel = h("select", { id: "provider-type", name: "type" },
         ["openai", "anthropic", "gemini"].map((k) => h("option", { value: k, text: t("type." + k) })));
       if (editing) typeSel.value = p.type;
@@ -116,6 +142,22 @@
       const clearKey = editing && p.key && p.key.set && p.key.source === "keyring"
         ? h("input", { type: "checkbox", id: nextId("clear") }) : null;
       const typeField = field(t("field.type"), typeSel);
+      // A saved key goes only to the address it was saved with: a new address needs it again.
+      const keyNeeded = () => {
+        errorEl.textContent = t("error.key_needed");
+        keyIn.setAttribute("aria-invalid", "true");
+        keyIn.focus();
+        keyIn.scrollIntoView({ block: "nearest" });
+      };
+      keyIn.addEventListener("input", () => keyIn.removeAttribute("aria-invalid"));
+      const showUrlHint = () => {
+        const pr = editing ? presetById(p.preset) : presetById(presetSel.value);
+        const custom = !pr || pr.id.startsWith("custom-");
+        const text = custom && has("field.urlHint." + typeSel.value) ? t("field.urlHint." + typeSel.value) : "";
+        urlHint.textContent = text;
+        urlIn.placeholder = custom && has("field.urlExample." + typeSel.value) ? t("field.urlExample." + typeSel.value) : "";
+      };
+      typeSel.addEventListener("change", showUrlHint);
       const errorEl = h("p", { class: "form-error", role: "alert" });
       const result = h("div", { class: "result", role: "status", "aria-live": "polite" });
       const pickerHost = h("div");
@@ -144,16 +186,17 @@
         if (fill || !picker) {
           const suggested = pr ? pr.models : [];
           picker = modelPicker(editing ? [...p.models, ...suggested] : suggested,
-                               editing ? p.models : suggested.slice(0, 3), draft, () => nameIn.value || displayName);
+                               editing ? p.models : suggested.slice(0, 3), draft, () => nameIn.value || displayName, keyNeeded);
           pickerHost.replaceChildren(picker.el);
         }
+        showUrlHint();
       }
       presetSel.addEventListener("change", () => applyPreset(true));
       const testBtn = h("button", { type: "button", text: t("field.testDraft"), onclick: async () => {
         const models = picker.chosen();
         testBtn.disabled = true; busy(result, t("providers.testing"));
         try { renderResult(result, await api("POST", "test", Object.assign(draft(), { model: models[0] || "" }))); }
-        catch (e) { result.className = "result bad"; result.textContent = e.message; }
+        catch (e) { SB.errorResult(result, e); if (SB.isKeyNeeded(e)) keyNeeded(); }
         finally { testBtn.disabled = false; }
       } });
       const form = h("form", { method: "dialog", novalidate: true, onsubmit: async (ev) => {
@@ -169,13 +212,16 @@
           else await api("POST", "providers", body);
           close(); toast(t("common.saved"));
           await refresh(); await show(SB.view === "setup" ? "providers" : SB.view);
-        } catch (e) { errorEl.textContent = e.message; }
+        } catch (e) {
+          errorEl.textContent = e.message;
+          if (SB.isKeyNeeded(e)) keyNeeded(); else SB.reveal(errorEl);
+        }
         finally { save.disabled = false; save.textContent = t("common.save"); }
       } },
         h("div", { class: "dialog-head" }, h("h2", { id: "dialog-title", text: editing ? t("dialog.editTitle", { name: p.name }) : t("dialog.addTitle") })),
         h("div", { class: "dialog-body" },
           editing ? null : field(t("field.preset"), presetSel),
-          h("div", { class: "grid-2" }, field(t("field.name"), nameIn), field(t("field.baseUrl"), urlIn)),
+          h("div", { class: "grid-2" }, field(t("field.name"), nameIn), h("div", { class: "field" }, h("label", { for: urlIn.id, text: t("field.baseUrl") }), urlIn, urlHint)),
           typeField,
           h("div", { class: "field" }, h("label", { for: keyIn.id, text: t("field.apiKey") }), keyIn, keyHint, keyLink,
             clearKey ? h("label", { class: "check", for: clearKey.id }, clearKey, t("field.clearKey")) : null),

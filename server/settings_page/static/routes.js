@@ -68,7 +68,10 @@
           h("button", { type: "button", text: t("common.edit"), "aria-label": `${t("common.edit")}: ${r.name}`, onclick: () => routeDialog(r) }),
           h("button", { type: "button", class: "danger", text: t("common.delete"), "aria-label": `${t("common.delete")}: ${r.name}`,
             onclick: async () => {
-              if (!confirm(t("routes.confirmDelete", { name: r.name }))) return;
+              const ok = await SB.confirmDialog({ title: t("routes.confirmDeleteTitle", { name: r.name }),
+                body: [active ? t("routes.confirmDeleteActive") : t("routes.confirmDelete", { name: r.name })],
+                confirm: t("common.delete"), danger: true });
+              if (!ok) return;
               try { await api("DELETE", "routes/" + encodeURIComponent(r.id)); await refresh(); renderRoutes(); }
               catch (e) { toast(e.message); }
             } }))),
