@@ -54,7 +54,7 @@
         // The reason in plain words, on its own row under the failed request.
         if (failed) rows.push(h("tr", { class: "why" }, h("td", { colspan: "7" },
           h("span", { class: "why-label", text: t("activity.why") }), " ", h("span", { text: reason }),
-          e.error ? h("span", { class: "muted mono why-detail", text: " " + t("activity.providerSaid", { message: e.error }) }) : null)));
+          e.error ? h("span", { class: "muted why-detail", text: " " + t("activity.providerSaid", { message: e.error }) }) : null)));
       }
       table = h("div", { class: "table-wrap" }, h("table", { class: "activity" },
         h("caption", { class: "visually-hidden", text: t("activity.recent") }),
