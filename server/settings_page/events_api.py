@@ -18,6 +18,9 @@ What feeds them:
 * ``claude``    whether Claude Code's settings file points at this instance
   (the file can change outside Switchboard; checked every two seconds).
 
+A ``stopping`` notice from the Gateway's listeners ends every stream at once
+(an open stream otherwise holds up Quit for Hypercorn's graceful timeout).
+
 Both endpoints sit behind the page's guard like every other API call.
 """
 from __future__ import annotations
@@ -41,6 +44,9 @@ CLAUDE_EVERY = 2.0     # how often Claude Code's settings file is looked at
 HEARTBEAT = 15.0       # a comment line so dead connections are noticed
 LIFETIME = 300.0       # the browser reconnects on its own after this
 RETRY_MS = 1000        # how soon the browser reconnects
+# A Gateway notice that the server is about to stop: open streams end at once
+# instead of holding up the exit for Hypercorn's graceful timeout.
+STOPPING = {"stopping", "shutdown"}
 
 
 class Hub:
@@ -123,8 +129,12 @@ async def events() -> Response:
             while time.monotonic() - started < LIFETIME:
                 try:
                     what = await asyncio.wait_for(queue.get(), TICK)
+                    burst = {what}
                     while not queue.empty():  # a burst of notices is one change
-                        queue.get_nowait()
+                        burst.add(queue.get_nowait())
+                    if burst & STOPPING:  # the server is going away: do not hold up its exit
+                        yield _frame("stopping")
+                        return
                     yield _frame(what)
                     last_beat = time.monotonic()
                 except asyncio.TimeoutError:
