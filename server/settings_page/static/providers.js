@@ -145,6 +145,8 @@
       // A saved key goes only to the address it was saved with: a new address needs it again.
       const keyNeeded = () => {
         errorEl.textContent = t("error.key_needed");
+        keyHint.textContent = t("error.key_needed");
+        keyHint.classList.add("hint-bad");
         keyIn.setAttribute("aria-invalid", "true");
         keyIn.focus();
         keyIn.scrollIntoView({ block: "nearest" });

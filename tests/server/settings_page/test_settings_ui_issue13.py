@@ -104,6 +104,16 @@ def test_setup_api_reuses_and_keeps_the_active_route(make_server, signed_in, ups
     asked = api.call("POST", "setup", {**body, "model": "m3", "activate": True}).json()
     assert asked["active"] is True and saved_config(server)["active_route"] == asked["route"]
 
+    # Ollama twice: still one "ollama" (no "ollama-2"), and one route to it.
+    ollama = {"preset": "ollama", "type": "openai", "base_url": "http://127.0.0.1:11434/v1", "model": "llama3.2"}
+    one = api.call("POST", "setup", ollama).json()
+    two = api.call("POST", "setup", ollama).json()
+    assert one["id"] == two["id"] == "ollama" and one["route"] == two["route"]
+    data = saved_config(server)
+    assert [p for p in data["providers"] if p.startswith("ollama")] == ["ollama"]
+    names = [r["name"] for r in data["routes"].values()]
+    assert len(names) == len(set(names)) == 4
+
 
 # -- 7: the page follows changes made elsewhere within a second -------------------------
 
@@ -340,6 +350,10 @@ def test_activity_shows_reason_route_name_and_token_labels(make_server, upstream
     expect(rows.first.locator("td.status-bad")).to_have_attribute("title", re.compile("had a problem on its side"))
     expect(page.locator(".total")).to_contain_text("input tokens")
     shot(page, "activity-failed")
+    dark = new_page(server, color_scheme="dark")
+    dark.get_by_role("link", name="Activity").click()
+    expect(dark.locator("tr.why")).to_be_visible()
+    shot(dark, "activity-failed-dark")
 
 
 # -- 15: the custom provider gets a name, and the address a hint ------------------------------
@@ -481,6 +495,8 @@ def test_changed_address_asks_for_the_key_again(make_server, upstream, new_page)
     expect(dialog.get_by_role("alert")).to_have_text(message)
     expect(dialog.get_by_label("API key", exact=True)).to_be_focused()
     expect(dialog.get_by_label("API key", exact=True)).to_have_attribute("aria-invalid", "true")
+    # Right under the field too, instead of "leave this empty to keep it".
+    expect(dialog.locator("#provider-key + .hint")).to_have_text(message)
     shot(page, "provider-key-needed")
 
     dialog.get_by_label("Name shown in Switchboard").focus()
