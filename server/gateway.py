@@ -59,6 +59,7 @@ class ActivityEntry:
     latency_ms: float
     input_tokens: int | None
     output_tokens: int | None
+    error: str = ""  # a failure's message in plain words ('' for a success)
 
 
 class Gateway:

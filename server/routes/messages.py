@@ -58,7 +58,7 @@ async def create_message() -> Response:
         reply, target = await gw.dispatcher.send(targets, attempt)
     except SwitchboardError as exc:
         gw.note_failure(exc)
-        _log(gw, route_name, targets[0], exc.status, started, {})
+        _log(gw, route_name, targets[0], exc.status, started, {}, exc.message)
         raise
     gw.note_success()
     if decision.route is not None:
@@ -84,7 +84,7 @@ def _stream_response(gw: Any, reply: Reply, headers: dict[str, str], route_name:
 
     def on_close() -> None:
         status = stats.error.status if stats.error else 200
-        _log(gw, route_name, target, status, started, stats.usage)
+        _log(gw, route_name, target, status, started, stats.usage, stats.error.message if stats.error else "")
 
     body = (event_body if reply.events is not None else raw_body)(reply, stats, on_close)
     headers = {**headers, "cache-control": "no-cache", "x-accel-buffering": "no"}
@@ -115,11 +115,11 @@ def _usage_from_bytes(data: bytes) -> dict[str, Any]:
 
 
 def _log(gw: Any, route_name: str, target: Target, status: int, started: float,
-         usage: dict[str, Any]) -> None:
+         usage: dict[str, Any], error: str = "") -> None:
     latency = (time.monotonic() - started) * 1000
     inp, out = usage.get("input_tokens"), usage.get("output_tokens")
     gw.record(ActivityEntry(time.time(), route_name, target.provider_id, target.model,
-                            status, latency, inp, out))
+                            status, latency, inp, out, error))
     request_log.info("route=%s provider=%s model=%s status=%d latency_ms=%.0f in=%s out=%s",
                      route_name, target.provider_id, target.model, status, latency,
                      "-" if inp is None else inp, "-" if out is None else out)

@@ -1,22 +1,50 @@
 """The Activity view: recent requests and today's totals per provider.
 
 Only what ``Gateway.activity`` records (time, route, provider, model,
-status, latency, token counts): no prompts, no keys.
+status, latency, token counts, a failure's message): no prompts, no keys.
+Routes and providers are shown by name; the page words the failure from
+its status (static/strings.js) and shows the message beside it.
 """
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any, Iterable
 
+from server.settings_page import probe
 
-def entries(activity: Iterable[Any], names: dict[str, str]) -> list[dict[str, Any]]:
+
+CONNECT_FAILED = "Failed to connect to provider"  # ConnectionFailed's own wording (server/errors.py)
+
+
+def reason(entry: Any, pconf: Any) -> tuple[str, dict[str, Any]]:
+    """A code for why a request failed when its status alone does not say:
+    a provider that could not be reached gets the same next step as a test
+    (is Ollama running? never "check your internet" for this computer)."""
+    error = str(getattr(entry, "error", "") or "")
+    if entry.status < 400 or not error.startswith(CONNECT_FAILED) or pconf is None:
+        return "", {}
+    params: dict[str, Any] = {"host": probe.host_of(pconf.base_url)}
+    if "timed out" in error:
+        return ("timeout_here" if probe.is_local_host(pconf.base_url) else "timeout"), params
+    return probe.unreachable(pconf, params), params
+
+
+def entries(activity: Iterable[Any], names: dict[str, str],
+            route_names: dict[str, str] | None = None,
+            configs: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    route_names = route_names or {}
+    configs = configs or {}
     out = []
     for e in reversed(list(activity)):
+        code, params = reason(e, configs.get(e.provider))
         out.append({
-            "time": e.time, "route": e.route, "provider": e.provider,
+            "reason": code, "reason_params": params,
+            "time": e.time, "route": e.route, "route_name": route_names.get(e.route, e.route),
+            "provider": e.provider,
             "provider_name": names.get(e.provider, e.provider), "model": e.model,
             "status": e.status, "latency_ms": round(e.latency_ms),
             "input_tokens": e.input_tokens, "output_tokens": e.output_tokens,
+            "error": str(getattr(e, "error", "") or "")[:500] if e.status >= 400 else "",
         })
     return out
 

@@ -12,6 +12,7 @@ from server.settings_page.common import bp, json_response
 async def activity_view() -> Response:
     gw = gateway()
     names = {pid: p.display_name for pid, p in gw.config.providers.items()}
+    route_names = {rid: r.name for rid, r in gw.config.routes.items()}
     entries = list(gw.activity)
-    return json_response({"entries": activity.entries(entries, names),
+    return json_response({"entries": activity.entries(entries, names, route_names, gw.config.providers),
                           "today": activity.totals_today(entries, names)})

@@ -34,12 +34,34 @@ def local_app(pconf: ProviderConfig) -> str:
     return str(row.get("local_app", "")) if row else ""
 
 
-def _host(url: str) -> str:
+def host_of(url: str) -> str:
     try:
         parts = urlsplit(url)
         return parts.netloc or url
     except ValueError:
         return url
+
+
+def is_local_host(url: str) -> bool:
+    """Whether ``url`` names this computer (127.x, ::1, localhost)."""
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return False
+    return host == "localhost" or host.endswith(".localhost") or host.startswith("127.") or host in ("::1", "0.0.0.0")
+
+
+def unreachable(pconf: ProviderConfig, params: dict[str, Any]) -> str:
+    """The problem code for a server that did not answer, with its next step:
+    a known local app (is Ollama running?), another program on this computer
+    (is it running?), or a server elsewhere (address, internet connection)."""
+    app = local_app(pconf)
+    if app:
+        params["app"] = app
+        return "unreachable_local"
+    if is_local_host(pconf.base_url):
+        return "unreachable_here"
+    return "unreachable"
 
 
 def _scrub(text: str, key: str | None) -> str:
@@ -59,7 +81,7 @@ def describe_error(exc: BaseException, pconf: ProviderConfig, model: str,
                    key: str | None) -> dict[str, Any]:
     """A failure in plain words: ``{problem, params, detail}``."""
     name = pconf.display_name
-    params: dict[str, Any] = {"provider": name, "model": model, "host": _host(pconf.base_url)}
+    params: dict[str, Any] = {"provider": name, "model": model, "host": host_of(pconf.base_url)}
     if isinstance(exc, KeyringUnavailable):
         return {"problem": "keyring", "params": params, "detail": str(exc)}
     if isinstance(exc, asyncio.TimeoutError):
@@ -71,20 +93,15 @@ def describe_error(exc: BaseException, pconf: ProviderConfig, model: str,
     if isinstance(exc, ConnectionFailed):
         low = detail.lower()
         if "timed out" in low:
-            problem = "timeout"
+            problem = "timeout_here" if is_local_host(pconf.base_url) else "timeout"
         elif "tls" in low or "certificate" in low:
             problem = "tls"
         elif "could not be resolved" in low:
-            problem = "dns"
+            problem = "dns_here" if is_local_host(pconf.base_url) else "dns"
         elif "proxy" in low:
             problem = "proxy_auth" if "password" in low else "proxy"
         else:
-            app = local_app(pconf)
-            if app:
-                params["app"] = app
-                problem = "unreachable_local"
-            else:
-                problem = "unreachable"
+            problem = unreachable(pconf, params)
         return {"problem": problem, "params": params, "detail": detail}
     if "no API key is set" in detail:
         return {"problem": "no_key", "params": params, "detail": ""}

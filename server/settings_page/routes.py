@@ -11,6 +11,7 @@ module, imported here so they register on it:
 * ``setup_api``       the first-run guide
 * ``activity_api``    recent requests
 * ``claude_code_api`` Connect Claude Code, the access key
+* ``events_api``      change notices for an open page (server-sent events, a short poll)
 
 Config edits are pure functions (edits.py) validated by ``config.parse``
 before anything is written; then ``Gateway.save_config`` saves atomically,
@@ -18,8 +19,8 @@ applies at once and tells the tray.
 """
 from __future__ import annotations
 
-from server.settings_page import (activity_api, claude_code_api, network_api, pages,  # noqa: F401
-                                  providers_api, routes_api, setup_api, state_api)
+from server.settings_page import (activity_api, claude_code_api, events_api, network_api,  # noqa: F401
+                                  pages, providers_api, routes_api, setup_api, state_api)
 from server.settings_page.common import bp
 
 __all__ = ["bp"]

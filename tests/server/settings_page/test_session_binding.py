@@ -165,7 +165,7 @@ def test_readme_address_and_api_errors_without_a_session(server):
     assert r.status_code == 404 and r.json()["type"] == "error"
     # Signed in, the README's address leads to the page.
     r = httpx.get(server.url + "/settings", cookies=cookies, follow_redirects=True)
-    assert r.status_code == 200 and "static/app.js" in r.text
+    assert r.status_code == 200 and "static/core.js" in r.text
 
 
 def test_head_does_not_spend_a_login_token(server):

@@ -47,7 +47,7 @@ def test_login_url_for_the_tray(server):
         r = client.get(url)
         assert r.status_code == 200 and "static/signin.js" in r.text
         r = client.get(server.url + "/settings/")  # where signin.js goes next
-        assert r.status_code == 200 and "static/app.js" in r.text
+        assert r.status_code == 200 and "static/core.js" in r.text
 
 
 def test_token_accepts_gateway_too(server):
@@ -85,7 +85,7 @@ def test_missing_or_wrong_token(server, query):
 def test_without_session_nothing_is_served(server):
     r = httpx.get(server.url + "/settings/")
     assert r.status_code == 401
-    assert "app.js" not in r.text and "expired" in r.text
+    assert "core.js" not in r.text and "expired" in r.text
     for path in ("state", "activity", "claude-code"):
         r = httpx.get(f"{server.url}/settings/api/{path}")
         assert r.status_code == 401
@@ -119,7 +119,7 @@ def test_session_idles_out_and_logout_ends_it(server):
 def test_wrong_host_is_refused(server, host):
     cookies = cookie_for(server)
     host = host.format(port=server.port)
-    for path in ("/settings/", "/settings/api/state", "/settings/static/app.js"):
+    for path in ("/settings/", "/settings/api/state", "/settings/static/core.js"):
         r = httpx.get(server.url + path, cookies=cookies, headers={"host": host})
         assert r.status_code == 403, (path, r.status_code)
         assert r.json()["error"]["details"]["code"] == "bad_host"
@@ -202,7 +202,7 @@ def test_static_serves_only_its_own_files(server, name):
 
 
 def test_static_assets_have_types(server):
-    for name, ctype in [("app.js", "text/javascript"), ("app.css", "text/css"), ("strings.js", "text/javascript"),
+    for name, ctype in [("core.js", "text/javascript"), ("app.css", "text/css"), ("strings.js", "text/javascript"),
                         ("icon.svg", "image/svg+xml")]:
         r = httpx.get(f"{server.url}/settings/static/{name}")
         assert r.status_code == 200 and r.headers["content-type"].startswith(ctype)
