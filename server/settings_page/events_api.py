@@ -37,7 +37,7 @@ from quart import Response
 from server.gateway import Gateway
 from server.routes.common import gateway
 from server.settings_page import claude_code
-from server.settings_page.common import base_url, bp, json_response
+from server.settings_page.common import bp, json_response
 
 TICK = 1.0             # how often activity is looked at
 CLAUDE_EVERY = 2.0     # how often Claude Code's settings file is looked at
@@ -102,10 +102,12 @@ def activity_mark(gw: Gateway) -> list[Any]:
     return [len(entries), last.time]
 
 
-async def claude_connected(url: str) -> bool | None:
-    if not claude_code.available():
+async def claude_connected(gw: Gateway) -> bool | None:
+    """Whether Claude Code's settings point at this Switchboard (the gateway
+    owns the answer; the file may change outside, so it is asked again)."""
+    if not claude_code.available(gw):
         return None
-    return await asyncio.to_thread(claude_code.connected, url)
+    return await asyncio.to_thread(claude_code.connected, gw)
 
 
 def _frame(what: str) -> bytes:
@@ -116,7 +118,6 @@ def _frame(what: str) -> bytes:
 async def events() -> Response:
     gw = gateway()
     hub = hub_for(gw)
-    url = base_url()
 
     async def stream() -> AsyncIterator[bytes]:
         sub = hub.subscribe()
@@ -124,7 +125,7 @@ async def events() -> Response:
         try:
             yield f"retry: {RETRY_MS}\n: hello\n\n".encode()
             mark = activity_mark(gw)
-            claude = await claude_connected(url)
+            claude = await claude_connected(gw)
             started = last_claude = last_beat = time.monotonic()
             while time.monotonic() - started < LIFETIME:
                 try:
@@ -146,7 +147,7 @@ async def events() -> Response:
                     last_beat = time.monotonic()
                 if time.monotonic() - last_claude >= CLAUDE_EVERY:
                     last_claude = time.monotonic()
-                    now_claude = await claude_connected(url)
+                    now_claude = await claude_connected(gw)
                     if now_claude != claude:
                         claude = now_claude
                         yield _frame("claude")
@@ -167,4 +168,4 @@ async def events() -> Response:
 async def changes() -> Response:
     gw = gateway()
     return json_response({"version": hub_for(gw).version, "activity": activity_mark(gw),
-                          "claude_connected": await claude_connected(base_url())})
+                          "claude_connected": await claude_connected(gw)})

@@ -24,7 +24,7 @@ from server.settings import Settings
 from tests.conftest import gateway_config
 from tests.tray.conftest import ACCESS_KEY, REPO, free_port, login_url_in, wait_health, write_config
 from tray import menu
-from tray.app import ClaudeCode, TrayApp
+from tray.app import TrayApp
 from tray.autostart import Autostart
 from tray.single_instance import InstanceLock
 from tray.state import AppState
@@ -74,7 +74,7 @@ def make_app(tmp_path: Path, port: int) -> tuple[TrayApp, list[str], list[str]]:
     assert lock.acquire()
     opened: list[str] = []
     app = TrayApp(settings, secrets=SecretStore(MemoryKeyring(), environ={"SWITCHBOARD_API_KEY": ACCESS_KEY}),
-                  lock=lock, open_url=lambda u: opened.append(u) or True, claude=ClaudeCode(tmp_path),
+                  lock=lock, open_url=lambda u: opened.append(u) or True, claude_home=tmp_path,
                   autostart=Autostart(platform="linux", home=tmp_path, environ={}))
     notes: list[str] = []
     app.notify = lambda title, message: notes.append(message)  # type: ignore[method-assign]

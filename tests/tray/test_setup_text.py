@@ -65,7 +65,8 @@ def test_copy_action_names_the_shell() -> None:
 
     copied: list[str] = []
     notes: list[str] = []
-    deps = Deps(gateway=Gw, port=lambda: 3457, issue_token=lambda: "t", open_url=lambda u: True,
+    deps = Deps(gateway=Gw, port=lambda: 3457, login_page=lambda port: None, proves_instance=lambda port: True,
+                open_url=lambda u: True,
                 open_folder=lambda p: True, copy_text=lambda t: copied.append(t) or True,
                 notify=lambda title, msg: notes.append(msg), autostart=None, log_dir=Path("."),
                 use_port=lambda p: None, quit=lambda: None, refresh=lambda: None,

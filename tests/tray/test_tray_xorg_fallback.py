@@ -68,6 +68,10 @@ def test_without_pygobject_the_xorg_icon_serves_and_opens_settings(tmp_path: Pat
     subprocess.run(["xdotool", "mousemove", "--window", str(int(new[0], 16)), "5", "5", "click", "1"],
                    check=True, timeout=10)
     opened = proc.wait_opened(1)
-    assert opened and opened[-1].startswith(f"http://127.0.0.1:{port}/settings"), proc.stderr
+    # Settings opens through a 0600 launch file that forwards to this port's
+    # one-time login link (the token is never on the browser's command line).
+    assert opened and opened[-1].startswith("file://") and "/launch/" in opened[-1], proc.stderr
+    launch = Path(opened[-1][len("file://"):])
+    assert f"http://127.0.0.1:{port}/settings/login?token=" in launch.read_text(encoding="utf-8")
 
     assert proc.terminate() == 0

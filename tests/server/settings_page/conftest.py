@@ -2,6 +2,7 @@
 in a temporary home, a second fake upstream."""
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any, Iterator
@@ -98,6 +99,17 @@ class FakeClaudeCode:
         env = claude_code_file.read_env(self.home)
         found = {k: env[k] for k in claude_code_file.KEYS if k in env}
         return found or None
+
+    @state.setter
+    def state(self, values: dict[str, str] | None) -> None:
+        """Change Claude Code's settings file as a person (or Claude Code) would."""
+        path = claude_code_file.settings_path(self.home)
+        data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        env = {k: v for k, v in (data.get("env") or {}).items() if k not in claude_code_file.KEYS}
+        env.update(values or {})
+        data["env"] = env
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(data), encoding="utf-8")
 
 
 @pytest.fixture

@@ -92,7 +92,8 @@ def test_the_poll_snapshot_changes_with_the_state(make_server, signed_in, upstre
     assert first["claude_connected"] is False
     server.gateway.switch_route("cheap")
     server.gateway.record(ActivityEntry(time.time(), "cheap", "up", "m2", 200, 12.0, 1, 2))
-    claude_code.state = {"ANTHROPIC_BASE_URL": server.url, "ANTHROPIC_AUTH_TOKEN": "x"}
+    # Connected means: this address and this instance's access key.
+    claude_code.state = {"ANTHROPIC_BASE_URL": server.url, "ANTHROPIC_AUTH_TOKEN": server.gateway.access_key()}
     second = api.get("changes")
     assert second["version"] > first["version"]
     assert second["activity"] != first["activity"]
