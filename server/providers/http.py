@@ -9,6 +9,7 @@ and the failing step, never a header or a key.
 from __future__ import annotations
 
 import asyncio
+import errno
 from typing import Any, AsyncIterator, Callable, Mapping
 
 import httpx
@@ -23,7 +24,28 @@ _MAX_ERROR_BODY = 64 * 1024
 _PROXY_AUTH = "the proxy refused the connection; check its user name and password"
 
 
+_NO_DESCRIPTORS = ("Switchboard has run out of file descriptors (too many open connections or "
+                   "files); close some programs, or raise the limit (ulimit -n), and try again")
+
+
+def _os_errno(exc: BaseException) -> int | None:
+    """The errno of the OSError behind a transport error (its cause chain)."""
+    seen = 0
+    cur: BaseException | None = exc
+    while cur is not None and seen < 8:
+        if isinstance(cur, OSError) and cur.errno is not None:
+            return cur.errno
+        os_error = getattr(cur, "os_error", None)  # aiohttp's ClientConnectorError
+        if isinstance(os_error, OSError) and os_error.errno is not None:
+            return os_error.errno
+        cur = cur.__cause__ or cur.__context__
+        seen += 1
+    return None
+
+
 def _reason(exc: httpx.HTTPError) -> str:
+    if _os_errno(exc) in (errno.EMFILE, errno.ENFILE):
+        return _NO_DESCRIPTORS
     if isinstance(exc, httpx.ProxyError):
         text = str(exc).lower()
         if "407" in text or "auth" in text or "password" in text:
