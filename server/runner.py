@@ -29,6 +29,7 @@ log = logging.getLogger("switchboard")
 
 KEEP_ALIVE_TIMEOUT = 5.0   # seconds an idle client connection is kept open
 FD_LIMIT_TARGET = 65536    # the soft descriptor limit asked for (capped by the hard one)
+LOW_FD_LIMIT = 1024        # below this, a warning in the log
 
 
 def raise_fd_limit(target: int = FD_LIMIT_TARGET) -> tuple[int, int] | None:
@@ -47,12 +48,11 @@ def raise_fd_limit(target: int = FD_LIMIT_TARGET) -> tuple[int, int] | None:
     except (OSError, ValueError):
         return None
     want = target if hard == resource.RLIM_INFINITY else min(target, hard)
-    if soft != resource.RLIM_INFINITY and soft >= want:
-        return soft, soft
     if soft == resource.RLIM_INFINITY:
         return soft, soft
-    candidates = [want]
-    if sys.platform == "darwin":
+    after = soft
+    candidates = [want] if soft < want else []
+    if sys.platform == "darwin" and soft < want:
         candidates.append(min(want, 10240))  # macOS refuses more than OPEN_MAX
     for value in candidates:
         try:
@@ -60,8 +60,15 @@ def raise_fd_limit(target: int = FD_LIMIT_TARGET) -> tuple[int, int] | None:
         except (OSError, ValueError):
             continue
         log.info("descriptor limit raised from %d to %d", soft, value)
-        return soft, value
-    return soft, soft
+        after = value
+        break
+    if after < LOW_FD_LIMIT:
+        # Exhaustion on the listening socket is silent (the event loop just
+        # waits); say it where a person looking at the log will see it.
+        log.warning("Switchboard may hold at most %d open connections and files (the "
+                    "descriptor limit, which it could not raise); under heavy use new "
+                    "connections will wait. Raise it with 'ulimit -n'.", after)
+    return soft, after
 
 
 def _close_on_eof() -> None:

@@ -71,7 +71,11 @@ def test_connect_close_bursts_do_not_exhaust_descriptors(tmp_path, upstream):
         fds = len(os.listdir(f"/proc/{server.pid}/fd"))
         assert fds < 100, f"{fds} descriptors still open"
     finally:
-        server.stop()
+        out = server.stop()
+    # The limit could not be raised: the log and the terminal say so.
+    log = (tmp_path / "home" / "logs" / "switchboard.log").read_text()
+    assert "at most 256 open connections and files" in log
+    assert "ulimit -n" in out
 
 
 def test_server_raises_its_soft_descriptor_limit(tmp_path, upstream):
