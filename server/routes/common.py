@@ -46,6 +46,8 @@ async def drain_body() -> bool:
     if complete is not None and complete.is_set() and getattr(request.body, "_must_raise", None) is None:
         return True
     length = request.content_length
+    if length is None and "transfer-encoding" not in request.headers:
+        return True  # no body at all
     if length is None or length > DRAIN_LIMIT:
         return False
     try:

@@ -105,6 +105,9 @@ def test_refusal_closes_a_connection_whose_body_is_large_and_keeps_a_small_one(m
             "message": "Not found: Switchboard serves POST /v1/messages and POST /v1/messages/count_tokens"}}
         r = client.get("/v1/messages")
         assert r.status_code == 405 and r.json()["error"]["type"] == "invalid_request_error"
+        assert r.headers.get("connection") != "close"  # no body: the connection stays
+        r = client.get("/nowhere")
+        assert r.status_code == 404 and r.headers.get("connection") != "close"
         assert client.get("/health").status_code == 200
 
 
