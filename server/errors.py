@@ -127,7 +127,9 @@ class UpstreamError(SwitchboardError):
             # retries 5xx instead (translation.md §I.39).
             status = 400
             text = f"prompt is too long: {text}"
-        headers = {"retry-after": retry_after} if retry_after else None
+        # The upstream's value goes into our own response header: printable ASCII only.
+        ok = retry_after and len(retry_after) <= 64 and retry_after.isascii() and retry_after.isprintable()
+        headers = {"retry-after": retry_after} if ok else None
         super().__init__(text, status=status, headers=headers)
         self.provider = provider
 

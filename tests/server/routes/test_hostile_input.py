@@ -175,3 +175,11 @@ def test_log_has_one_line_per_request_whatever_the_values(tmp_path, upstream):
     request_lines = [line for line in lines if "switchboard.requests" in line]
     assert len(request_lines) == 3
     assert all("model=m1\\n2026-01-01" in line and "\\x00" in line for line in request_lines)
+
+
+def test_an_upstream_retry_after_header_is_only_passed_on_when_printable():
+    from server.errors import UpstreamError
+
+    assert UpstreamError("p", 429, "slow down", retry_after="3").headers == {"retry-after": "3"}
+    assert UpstreamError("p", 429, "slow down", retry_after="3\x00x").headers == {}
+    assert UpstreamError("p", 429, "slow down", retry_after="9" * 100).headers == {}
