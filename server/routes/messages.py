@@ -59,8 +59,8 @@ async def create_message() -> Response:
         gw.note_failure(exc)
         _log(gw, route_name, decision.targets[0], exc.status, started, {})
         raise
-    gw.note_success()
     try:
+        gw.note_success()
         headers = {"request-id": _request_id(), "x-switchboard-target": _header_value(str(target))}
         if body.get("stream"):
             return _stream_response(gw, reply, headers, route_name, target, started)
