@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ipaddress
 import logging
+import os
 import signal
 import sys
 
@@ -13,7 +15,8 @@ from server.app import create_app
 from server.instance import InstanceLock, make_blueprint as make_instance_blueprint
 from server.logs import setup_file_logging
 from server.loop import new_event_loop
-from server.runner import announce_address, hypercorn_config
+from server.runner import announce_address, hypercorn_config, raise_fd_limit
+from server.secrets import ACCESS_KEY_ENV
 from server.settings import Settings
 
 __version__ = "0.1.0"
@@ -30,6 +33,34 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, help="port to listen on (default 3456)")
     parser.add_argument("--version", action="version", version=f"switchboard {__version__}")
     return parser.parse_args(argv)
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a name: it may resolve to any interface
+
+
+def _check_exposure(host: str, port: int, environ: dict[str, str] | os._Environ[str]) -> str | None:
+    """Refuse a non-loopback address without an explicit access key; warn with one.
+
+    Returns the refusal message, or None when serving may go on.
+    """
+    if is_loopback(host):
+        return None
+    if not environ.get(ACCESS_KEY_ENV):
+        return (f"switchboard: refusing to listen on {host}:{port}: that address is reachable "
+                f"from other computers, and the access key is the generated desktop one. "
+                f"Set {ACCESS_KEY_ENV} to a long random key of your own to serve a network, "
+                f"or use --host 127.0.0.1.")
+    warning = (f"WARNING: Switchboard is listening on {host}:{port}, which other computers can "
+               f"reach: anyone who can connect and knows the access key can use your providers "
+               f"and their keys. Use --host 127.0.0.1 to serve this computer only.")
+    logging.getLogger("switchboard").warning(warning)  # on stderr and in the log file
+    return None
 
 
 async def _serve(app, host: str, port: int) -> None:
@@ -66,6 +97,11 @@ def main(argv: list[str] | None = None) -> int:
     gw = app.config["GATEWAY"]
     host = args.host or gw.config.server.host
     port = args.port or gw.config.server.port
+    refusal = _check_exposure(host, port, os.environ)
+    if refusal:
+        print(refusal, file=sys.stderr, flush=True)
+        return 2
+    raise_fd_limit()
     lock = _publish_instance(app, settings, port)
     if gw.config_error:
         print(f"switchboard: config problem: {gw.config_error}", file=sys.stderr)

@@ -18,15 +18,19 @@ from server.config import Config
 from server.errors import SwitchboardError, error_type_for_status
 from server.gateway import Gateway
 from server.routes.common import drain_body
+from server.routes.guard import NOT_ALLOWED, NOT_FOUND, EarlyRefusal
 from server.secrets import SecretStore
 from server.settings import Settings
 
 log = logging.getLogger("switchboard")
 
 
-def error_response(error: SwitchboardError) -> Response:
+def error_response(error: SwitchboardError, *, close: bool = False) -> Response:
+    """The error in Anthropic's shape; ``close`` ends the connection after it
+    (the request body was not read and is not worth reading)."""
+    headers = {**error.headers, "connection": "close"} if close else error.headers
     return Response(orjson.dumps(error.body()), status=error.status,
-                    content_type="application/json", headers=error.headers)
+                    content_type="application/json", headers=headers)
 
 
 def create_app(
@@ -37,9 +41,12 @@ def create_app(
     config: Config | None = None,
 ) -> Quart:
     app = Quart("switchboard")
+    # Requests refused before their body is read: a wrong key, an unknown
+    # path or method (issue 14 §4). Quart would buffer the body first.
+    app.asgi_app = EarlyRefusal(app, app.asgi_app)  # type: ignore[method-assign]
     app.config.update(
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
-        BODY_TIMEOUT=120,
+        BODY_TIMEOUT=settings.body_timeout,
         RESPONSE_TIMEOUT=None,  # streams of thinking models run for many minutes
         PROVIDE_AUTOMATIC_OPTIONS=True,
     )
@@ -65,21 +72,23 @@ def create_app(
 
     @app.errorhandler(SwitchboardError)
     async def _switchboard_error(error: SwitchboardError) -> Response:
-        return error_response(error)
+        return error_response(error, close=not await drain_body())
 
     @app.errorhandler(HTTPException)
     async def _http_error(error: HTTPException) -> Response:
         status = error.code or 500
-        if status != 413:
-            await drain_body()
+        # 408 (the body was too slow) and 413 (too large): the body is not
+        # read again; one timeout, once (issue 14 §9).
+        drained = status not in (408, 413) and await drain_body()
         messages = {
-            404: "Not found: Switchboard serves POST /v1/messages and POST /v1/messages/count_tokens",
-            405: "Method not allowed",
+            404: NOT_FOUND,
+            405: NOT_ALLOWED,
+            408: f"The request body did not arrive within {settings.body_timeout:g} s",
             413: f"The request body is larger than {settings.max_body_bytes // (1024 * 1024)} MB",
         }
         err = SwitchboardError(messages.get(status, error.description or error.name),
                                status=status, error_type=error_type_for_status(status))
-        return error_response(err)
+        return error_response(err, close=not drained)
 
     @app.errorhandler(Exception)
     async def _unexpected(error: Exception) -> Response:

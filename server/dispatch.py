@@ -27,6 +27,8 @@ BREAKER_COOLDOWN = 60.0
 
 
 def retryable(error: SwitchboardError) -> bool:
+    if error.final:
+        return False
     return isinstance(error, ConnectionFailed) or error.status == 429 or error.status >= 500
 
 

@@ -8,6 +8,7 @@ Messages must never carry a key, a header value or a stack trace.
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 # Anthropic's documented HTTP status -> error type table (translation.md §I.36).
@@ -37,6 +38,7 @@ class SwitchboardError(Exception):
 
     status: int = 500
     error_type: str = "api_error"
+    final: bool = False  # True: retrying cannot help (server/dispatch.py)
 
     def __init__(
         self,
@@ -125,7 +127,9 @@ class UpstreamError(SwitchboardError):
             # retries 5xx instead (translation.md §I.39).
             status = 400
             text = f"prompt is too long: {text}"
-        headers = {"retry-after": retry_after} if retry_after else None
+        # The upstream's value goes into our own response header: printable ASCII only.
+        ok = retry_after and len(retry_after) <= 64 and retry_after.isascii() and retry_after.isprintable()
+        headers = {"retry-after": retry_after} if ok else None
         super().__init__(text, status=status, headers=headers)
         self.provider = provider
 
@@ -139,6 +143,13 @@ class ConnectionFailed(ApiError):
             msg += f" ({reason})"
         super().__init__(msg)
         self.provider = provider
+
+
+class AnswerTooLarge(ApiError):
+    """The upstream's answer is larger than Switchboard will hold; asking again
+    would bring the same answer, so it is not retried."""
+
+    final = True
 
 
 class StreamInterrupted(ApiError):
@@ -166,3 +177,26 @@ _CONTEXT_MARKERS = (
 def is_context_length_message(message: str) -> bool:
     low = (message or "").lower()
     return any(marker in low for marker in _CONTEXT_MARKERS)
+
+
+_WINDOW = 12  # characters of a key that identify it when an upstream quotes part of it
+
+
+def scrub_secret(text: str, secret: str | None) -> str:
+    """``text`` without ``secret`` in any form an upstream may echo.
+
+    The exact key, and any token holding a 12-character piece of it (a key
+    quoted truncated, or without its prefix, or inside other text) become
+    ``[redacted]``.
+    """
+    if not secret or not text:
+        return text
+    if secret in text:
+        text = text.replace(secret, "[redacted]")
+    if len(secret) < _WINDOW + 4:
+        return text
+    for i in range(len(secret) - _WINDOW + 1):
+        piece = secret[i:i + _WINDOW]
+        if piece in text:
+            text = re.sub(r"\S*" + re.escape(piece) + r"\S*", "[redacted]", text)
+    return text

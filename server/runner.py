@@ -5,11 +5,18 @@ in a background thread under the tray (``ServerThread``).
 installs signal handlers and fails with "set_wakeup_fd only works in main
 thread"); ``stop()`` sets it through ``loop.call_soon_threadsafe``.
 Hypercorn's ``serve`` runs one process, no worker pool.
+
+Descriptors (issue 14 §5): an idle keep-alive connection is closed after
+``KEEP_ALIVE_TIMEOUT`` seconds, a connection whose peer has closed is closed
+at once (see ``_close_on_eof``), and the soft ``RLIMIT_NOFILE`` is raised
+toward the hard limit at start (``raise_fd_limit``), so a burst of
+connect/close cycles cannot leave the server without descriptors.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 import threading
 from typing import Any
 
@@ -20,14 +27,87 @@ from server.loop import new_event_loop
 
 log = logging.getLogger("switchboard")
 
+KEEP_ALIVE_TIMEOUT = 5.0   # seconds an idle client connection is kept open
+FD_LIMIT_TARGET = 65536    # the soft descriptor limit asked for (capped by the hard one)
+LOW_FD_LIMIT = 1024        # below this, a warning in the log
 
-def hypercorn_config(host: str, port: int, *, graceful_timeout: float = 3.0) -> HypercornConfig:
+
+def raise_fd_limit(target: int = FD_LIMIT_TARGET) -> tuple[int, int] | None:
+    """Raise the soft RLIMIT_NOFILE toward the hard limit; return (before, after).
+
+    macOS apps start with a soft limit of 256; each client connection and
+    each upstream connection holds a descriptor. None where the OS has no
+    such limit (Windows) or refuses the change.
+    """
+    try:
+        import resource
+    except ImportError:  # Windows
+        return None
+    try:
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    except (OSError, ValueError):
+        return None
+    want = target if hard == resource.RLIM_INFINITY else min(target, hard)
+    if soft == resource.RLIM_INFINITY:
+        return soft, soft
+    after = soft
+    candidates = [want] if soft < want else []
+    if sys.platform == "darwin" and soft < want:
+        candidates.append(min(want, 10240))  # macOS refuses more than OPEN_MAX
+    for value in candidates:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (value, hard))
+        except (OSError, ValueError):
+            continue
+        log.info("descriptor limit raised from %d to %d", soft, value)
+        after = value
+        break
+    if after < LOW_FD_LIMIT:
+        # Exhaustion on the listening socket is silent (the event loop just
+        # waits); say it where a person looking at the log will see it.
+        log.warning("Switchboard may hold at most %d open connections and files (the "
+                    "descriptor limit, which it could not raise); under heavy use new "
+                    "connections will wait. Raise it with 'ulimit -n'.", after)
+    return soft, after
+
+
+def _close_on_eof() -> None:
+    """Close a client connection as soon as its peer has closed it.
+
+    Hypercorn (0.17/0.18) keeps a connection's keep-alive timer running after
+    the peer sent EOF, so the socket sits in CLOSE-WAIT, holding a
+    descriptor, for the whole keep-alive timeout. Once ``_read_data`` has
+    returned nothing more can arrive: stop the timer so the connection
+    closes now (a response still being written finishes first: its task
+    belongs to the same task group).
+    """
+    try:
+        from hypercorn.asyncio.tcp_server import TCPServer
+    except ImportError:  # pragma: no cover - another Hypercorn layout
+        return
+    original = getattr(TCPServer, "_read_data", None)
+    if original is None or getattr(original, "_switchboard_eof", False):
+        return
+
+    async def _read_data(self: Any) -> None:
+        await original(self)
+        idle = getattr(self, "idle_task", None)
+        if idle is not None:
+            await idle.stop()
+
+    _read_data._switchboard_eof = True  # type: ignore[attr-defined]
+    TCPServer._read_data = _read_data  # type: ignore[method-assign]
+
+
+def hypercorn_config(host: str, port: int, *, graceful_timeout: float = 3.0,
+                     keep_alive_timeout: float = KEEP_ALIVE_TIMEOUT) -> HypercornConfig:
+    _close_on_eof()
     cfg = HypercornConfig()
     cfg.bind = [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"]
     cfg.accesslog = None
     cfg.errorlog = logging.getLogger("hypercorn.error")
     cfg.graceful_timeout = graceful_timeout  # streams in flight get this long
-    cfg.keep_alive_timeout = 75
+    cfg.keep_alive_timeout = keep_alive_timeout
     cfg.h11_max_incomplete_size = 64 * 1024
     return cfg
 
@@ -61,6 +141,7 @@ class ServerThread(threading.Thread):
         self._shutdown_event: asyncio.Event | None = None
 
     def run(self) -> None:
+        raise_fd_limit()
         loop = new_event_loop()
         self.loop = loop
         asyncio.set_event_loop(loop)
@@ -70,7 +151,9 @@ class ServerThread(threading.Thread):
 
         @self.app.before_serving
         async def _ready() -> None:
-            self.ready.set()
+            # before_serving runs before Hypercorn binds: ``ready`` waits
+            # until the port accepts connections.
+            loop.create_task(self._set_ready_when_listening())
 
         try:
             loop.run_until_complete(
@@ -83,6 +166,19 @@ class ServerThread(threading.Thread):
             self.ready.set()
             loop.run_until_complete(loop.shutdown_asyncgens())
             loop.close()
+
+    async def _set_ready_when_listening(self, limit: float = 10.0) -> None:
+        host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(self.host, self.host)
+        deadline = asyncio.get_running_loop().time() + limit
+        while asyncio.get_running_loop().time() < deadline:
+            try:
+                _, writer = await asyncio.open_connection(host, self.port)
+            except OSError:
+                await asyncio.sleep(0.01)
+                continue
+            writer.close()
+            break
+        self.ready.set()
 
     def stop(self, timeout: float = 10.0) -> None:
         if self.loop is not None and self._shutdown_event is not None and not self.loop.is_closed():

@@ -41,6 +41,7 @@ class Settings:
     port: int | None = None          # overrides config.server.port
     ping_interval: float = 10.0      # seconds of upstream silence before a ping (§A.6)
     max_body_bytes: int = 64 * 1024 * 1024
+    body_timeout: float = 120.0      # seconds for a request body to arrive (then 408)
     log_to_file: bool = True
 
     @classmethod

@@ -15,6 +15,12 @@ from typing import Any, Iterable, NamedTuple
 
 import orjson
 
+from server.errors import UpstreamProtocolError
+
+# The longest SSE line (and frame) Switchboard holds while it waits for the
+# rest: an upstream that never ends a line must not fill the memory.
+MAX_LINE_BYTES = 16 * 1024 * 1024
+
 PING = b'event: ping\ndata: {"type":"ping"}\n\n'
 
 
@@ -37,13 +43,15 @@ class Frame(NamedTuple):
 class SSEParser:
     """Incremental parser: ``feed(bytes)`` returns the frames completed so far."""
 
-    __slots__ = ("_buf", "_event", "_data", "_pending_cr")
+    __slots__ = ("_buf", "_event", "_data", "_pending_cr", "_size", "max_line")
 
-    def __init__(self) -> None:
+    def __init__(self, max_line: int | None = None) -> None:
         self._buf = b""
         self._event: str | None = None
         self._data: list[str] = []
         self._pending_cr = False
+        self._size = 0  # characters of data in the frame so far
+        self.max_line = MAX_LINE_BYTES if max_line is None else max_line
 
     def feed(self, chunk: bytes) -> list[Frame]:
         if not chunk:
@@ -60,6 +68,9 @@ class SSEParser:
         lines = buf.split(b"\n")
         # The last element is an incomplete line (or b"" after a newline).
         self._buf = lines.pop()
+        if len(self._buf) > self.max_line:
+            self._buf = b""
+            raise self._too_long()
         frames: list[Frame] = []
         for raw in lines:
             self._line(raw, frames)
@@ -80,6 +91,7 @@ class SSEParser:
                 frames.append(Frame(self._event, "\n".join(self._data)))
             self._event = None
             self._data = []
+            self._size = 0
             return
         if raw[0] == 0x3A:  # ':' comment / keep-alive
             return
@@ -88,7 +100,16 @@ class SSEParser:
         if sep and value.startswith(" "):
             value = value[1:]
         if field == "data":
+            self._size += len(value)
+            if self._size > self.max_line:
+                self._data = []
+                raise self._too_long()
             self._data.append(value)
         elif field == "event":
             self._event = value
         # "id" and "retry" carry nothing Switchboard needs.
+
+    def _too_long(self) -> UpstreamProtocolError:
+        return UpstreamProtocolError(
+            f"the provider sent a stream event larger than {self.max_line // (1024 * 1024)} MB; "
+            f"Switchboard stopped reading it")

@@ -21,16 +21,20 @@ _INPUT_TOKENS = re.compile(rb'"input_tokens"\s*:\s*(\d+)')
 
 
 class StreamStats:
-    __slots__ = ("usage", "error")
+    __slots__ = ("usage", "error", "started")
 
     def __init__(self) -> None:
         self.usage: dict[str, Any] = {}
         self.error: SwitchboardError | None = None
+        # Set once the body began: from then on its ``finally`` closes the
+        # upstream; before, whoever gives up on the response must.
+        self.started = False
 
 
 async def event_body(reply: Reply, stats: StreamStats,
                      on_close: Callable[[], None]) -> AsyncIterator[bytes]:
     assert reply.events is not None
+    stats.started = True
     try:
         async for batch in reply.events:
             for event in batch:
@@ -59,6 +63,7 @@ async def raw_body(reply: Reply, stats: StreamStats,
                    on_close: Callable[[], None]) -> AsyncIterator[bytes]:
     """Passthrough bytes; pings and errors only at frame boundaries."""
     assert reply.raw is not None
+    stats.started = True
     tail = b"\n\n"  # the last bytes sent: a frame boundary ends in a blank line
     finished = False
     try:

@@ -11,7 +11,10 @@ and ``safeguards``; converters drop what they cannot translate).
 from __future__ import annotations
 
 import binascii
-from typing import Any
+import contextlib
+from typing import Any, Iterator
+
+import orjson
 
 from server.errors import InvalidRequest
 
@@ -19,6 +22,12 @@ ROLES = ("user", "assistant", "system")
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
 TOOL_CHOICES = ("auto", "any", "tool", "none")
 THINKING_TYPES = ("enabled", "disabled", "adaptive")
+
+
+MAX_MODEL_LENGTH = 256
+# Nesting Switchboard forwards. Its JSON encoder (orjson) stops at 255 levels
+# for the whole body, and conversions wrap tool schemas a few levels deeper.
+MAX_DEPTH = 200
 
 
 def _fail(field: str, problem: str) -> InvalidRequest:
@@ -53,6 +62,11 @@ def validate_messages_request(body: Any, *, count_tokens: bool = False) -> dict[
         raise InvalidRequest("model is required")
     if not isinstance(model, str) or not model.strip():
         raise _fail("model", "must be a non-empty string")
+    if len(model) > MAX_MODEL_LENGTH:
+        raise _fail("model", f"must be at most {MAX_MODEL_LENGTH} characters long")
+    if not model.isprintable():
+        # A newline, NUL or DEL would forge log lines and break headers (issue 14 §8).
+        raise _fail("model", "must not contain control characters (such as a newline, tab or NUL)")
     if "messages" not in body or body["messages"] is None:
         raise InvalidRequest("messages is required")
     _messages(body["messages"])
@@ -236,3 +250,58 @@ def _sampling(body: dict[str, Any]) -> None:
     stops = body.get("stop_sequences")
     if stops is not None and (not isinstance(stops, list) or not all(isinstance(s, str) for s in stops)):
         raise _fail("stop_sequences", "must be a list of strings")
+
+
+def too_deep(body: Any, limit: int = MAX_DEPTH) -> InvalidRequest | None:
+    """A 400 naming the first field nested more than ``limit`` levels deep, or None.
+
+    Not run on every request (walking a large body costs more than the rest
+    of its validation); ``nesting_errors`` calls it when encoding failed.
+    """
+    stack: list[tuple[Any, int, tuple[Any, ...]]] = [(body, 1, ())]
+    while stack:
+        value, depth, path = stack.pop()
+        if depth > limit:
+            return InvalidRequest(
+                f"{_field_name(body, path)}: is nested more than {limit} levels deep; "
+                f"Switchboard forwards at most {limit} levels. Flatten this value and send it again")
+        if isinstance(value, dict):
+            items: Any = value.items()
+        elif isinstance(value, list):
+            items = enumerate(value)
+        else:
+            continue
+        for key, child in items:
+            if isinstance(child, (dict, list)):
+                stack.append((child, depth + 1, path + (key,)))
+    return None
+
+
+def _field_name(body: Any, path: tuple[Any, ...]) -> str:
+    """The field that holds a too-deep value: ``tools.0.input_schema``,
+    ``messages.1.content.0.input (tool_use.input)``, or the top-level key."""
+    if not path:
+        return "body"
+    if path[0] == "tools" and len(path) >= 3:
+        return f"tools.{path[1]}.{path[2]}"
+    if path[0] == "messages" and len(path) >= 5 and path[2] == "content":
+        name = ".".join(str(p) for p in path[:5])
+        try:
+            block = body["messages"][path[1]]["content"][path[3]]
+            return f"{name} ({block['type']}.{path[4]})"
+        except (KeyError, IndexError, TypeError):
+            return name
+    return ".".join(str(p) for p in path[:3])
+
+
+@contextlib.contextmanager
+def nesting_errors(body: Any) -> Iterator[None]:
+    """Turn the encoder's depth limit (or Python's recursion limit) into a 400
+    that names the field, instead of a 500 clients would retry (issue 14 §7)."""
+    try:
+        yield
+    except (orjson.JSONEncodeError, RecursionError):
+        error = too_deep(body)
+        if error is None:
+            raise
+        raise error from None

@@ -26,6 +26,10 @@ import aiohttp
 import httpx
 
 
+class NotHttpError(httpx.RemoteProtocolError):
+    """The server answered, but not with HTTP (another protocol on that port)."""
+
+
 async def _chunks(response: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
     try:
         # iter_any: all the bytes already received, in one piece.
@@ -93,6 +97,9 @@ def _map_connect_error(exc: BaseException) -> httpx.HTTPError:
         return httpx.ConnectError(f"{reason} ({exc.host}:{exc.port})")
     if isinstance(exc, (asyncio.TimeoutError, aiohttp.ServerTimeoutError)):
         return httpx.ConnectTimeout(str(exc) or "timed out")
+    if isinstance(exc, aiohttp.ClientResponseError):
+        # Raised while the answer's status line and headers are parsed.
+        return NotHttpError(f"not an HTTP answer ({type(exc).__name__})")
     if isinstance(exc, aiohttp.ServerDisconnectedError):
         return httpx.RemoteProtocolError(str(exc) or "server disconnected")
     return httpx.ConnectError(f"{type(exc).__name__}: {exc}")

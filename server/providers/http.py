@@ -9,21 +9,52 @@ and the failing step, never a header or a key.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import errno
 from typing import Any, AsyncIterator, Callable, Mapping
+from urllib.parse import urlsplit
 
 import httpx
 
-from server.errors import ConnectionFailed, StreamInterrupted, SwitchboardError
+from server.errors import AnswerTooLarge, ConnectionFailed, StreamInterrupted, SwitchboardError, scrub_secret
+from server.providers.aiohttp_transport import NotHttpError
 from server.providers.timed_body import timed_body
 
 ErrorMapper = Callable[[str, int, bytes, Mapping[str, str]], SwitchboardError]
 _MAX_ERROR_BODY = 64 * 1024
+# The largest non-stream answer Switchboard holds in memory (a 2xx body).
+MAX_ANSWER_BYTES = 64 * 1024 * 1024
 
 
 _PROXY_AUTH = "the proxy refused the connection; check its user name and password"
 
 
-def _reason(exc: httpx.HTTPError) -> str:
+_NO_DESCRIPTORS = ("Switchboard has run out of file descriptors (too many open connections or "
+                   "files); close some programs, or raise the limit (ulimit -n), and try again")
+
+
+def _os_errno(exc: BaseException) -> int | None:
+    """The errno of the OSError behind a transport error (its cause chain)."""
+    seen = 0
+    cur: BaseException | None = exc
+    while cur is not None and seen < 8:
+        if isinstance(cur, OSError) and cur.errno is not None:
+            return cur.errno
+        os_error = getattr(cur, "os_error", None)  # aiohttp's ClientConnectorError
+        if isinstance(os_error, OSError) and os_error.errno is not None:
+            return os_error.errno
+        cur = cur.__cause__ or cur.__context__
+        seen += 1
+    return None
+
+
+def _reason(exc: httpx.HTTPError, url: str = "") -> str:
+    if _os_errno(exc) in (errno.EMFILE, errno.ENFILE):
+        return _NO_DESCRIPTORS
+    if isinstance(exc, NotHttpError):
+        where = urlsplit(url).netloc if url else ""
+        return (f"the server at {where or 'that address'} did not answer with HTTP; "
+                f"check the address and port")
     if isinstance(exc, httpx.ProxyError):
         text = str(exc).lower()
         if "407" in text or "auth" in text or "password" in text:
@@ -78,7 +109,7 @@ async def open_stream(
     except TimeoutError:
         raise ConnectionFailed(provider, f"no answer within {first_byte:g} s") from None
     except httpx.HTTPError as exc:
-        raise ConnectionFailed(provider, _reason(exc)) from None
+        raise ConnectionFailed(provider, _reason(exc, url)) from None
     if response.status_code == 407:  # a plain-HTTP proxy answered for the upstream
         await response.aclose()
         raise ConnectionFailed(provider, _PROXY_AUTH)
@@ -90,20 +121,51 @@ async def open_stream(
         finally:
             await response.aclose()
         error = map_error(provider, response.status_code, body, response.headers)
-        if secret and secret in error.message:
-            error.message = error.message.replace(secret, "[redacted]")
-            error.args = (error.message,)
+        cleaned = scrub_secret(error.message, secret)
+        if cleaned != error.message:
+            error.message = cleaned
+            error.args = (cleaned,)
         raise error
     return response
 
 
-async def read_body(response: httpx.Response, provider: str) -> bytes:
+def first_byte_limit(network: Any, stream: bool) -> float:
+    """Seconds to wait for the answer's headers.
+
+    A stream's headers come at once: ``first_byte``. A non-stream answer
+    comes whole after the model finished: the longer of ``first_byte`` and
+    ``idle`` (issue 14: never unbounded).
+    """
+    return network.first_byte if stream else max(network.first_byte, network.idle)
+
+
+async def read_body(response: httpx.Response, provider: str, idle: float | None = None,
+                    limit: int | None = None) -> bytes:
+    """The whole (2xx) body: at most ``limit`` bytes (``MAX_ANSWER_BYTES``),
+    and no more than ``idle`` seconds of silence between reads."""
+    cap = MAX_ANSWER_BYTES if limit is None else limit
+    parts: list[bytes] = []
+    size = 0
+
+    def broken(exc: BaseException) -> BaseException:
+        if isinstance(exc, httpx.HTTPError):
+            return ConnectionFailed(provider, _reason(exc))
+        return exc
+
     try:
-        return await response.aread()
-    except httpx.HTTPError as exc:
-        raise ConnectionFailed(provider, _reason(exc)) from None
+        body = timed_body(response.aiter_bytes(), ping=None, idle=idle, on_error=broken,
+                          on_idle=lambda s: ConnectionFailed(provider, f"no data for {s:g} s"))
+        async with contextlib.aclosing(body):
+            async for chunk in body:
+                size += len(chunk)  # type: ignore[arg-type]
+                if size > cap:
+                    raise AnswerTooLarge(
+                        f"{provider}: the answer is larger than {cap // (1024 * 1024)} MB; "
+                        f"Switchboard stopped reading it. Ask for a shorter answer")
+                parts.append(chunk)  # type: ignore[arg-type]
     finally:
         await response.aclose()
+    return b"".join(parts)
 
 
 def iter_bytes(response: httpx.Response, provider: str, idle: float | None = None,

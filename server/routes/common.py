@@ -1,7 +1,7 @@
 """Helpers shared by the API blueprints: the gateway, JSON bodies, auth."""
 from __future__ import annotations
 
-import hmac
+import asyncio
 from typing import Any
 
 import orjson
@@ -9,6 +9,8 @@ from quart import current_app, request
 
 from server.errors import AuthenticationFailed, InvalidRequest
 from server.gateway import Gateway
+from server.routes.guard import (AUTHENTICATED, DRAIN_LIMIT, DRAIN_TIMEOUT, WRONG_KEY, key_matches,
+                                 presented_keys)
 
 
 def gateway() -> Gateway:
@@ -30,36 +32,43 @@ async def json_body_and_size() -> tuple[Any, int]:
         raise InvalidRequest(f"The request body is not valid JSON ({exc.args[0] if exc.args else 'parse error'})") from None
 
 
-async def drain_body() -> None:
-    """Read (and drop) a request body we answer without using.
+async def drain_body() -> bool:
+    """Read (and drop) a small request body we answer without using.
 
     Hypercorn drops a keep-alive connection whose request body was left
     unread, without ``Connection: close``; the client's next request on it
-    then fails. Bounded by MAX_CONTENT_LENGTH.
+    then fails. Only a body announced as at most ``DRAIN_LIMIT`` bytes is
+    read; for anything else the answer must carry ``Connection: close``
+    (False is returned). Never reads a body twice: a timed-out or
+    too-large body is not waited for again (issue 14 §9).
     """
+    complete = getattr(request.body, "_complete", None)  # Quart's Body: fully received
+    if complete is not None and complete.is_set() and getattr(request.body, "_must_raise", None) is None:
+        return True
+    length = request.content_length
+    if length is None and "transfer-encoding" not in request.headers:
+        return True  # no body at all
+    if length is None or length > DRAIN_LIMIT:
+        return False
     try:
-        await request.get_data(cache=False)
-    except Exception:  # too large, or the client went away: nothing to save
-        pass
+        async with asyncio.timeout(DRAIN_TIMEOUT):
+            await request.body
+    except Exception:  # the client went away, too slow, or already failed
+        return False
+    return True
 
 
 async def check_auth() -> None:
-    """x-api-key or Authorization: Bearer, compared in constant time."""
+    """x-api-key or Authorization: Bearer, compared in constant time.
+
+    The guard (routes/guard.py) has normally checked the key already,
+    before the body was read; this is the same check for any other way in.
+    """
+    if request.scope.get(AUTHENTICATED):
+        return
     expected = gateway().access_key().encode()
-    presented = []
-    if "x-api-key" in request.headers:
-        presented.append(request.headers["x-api-key"])
-    auth = request.headers.get("authorization", "")
-    if auth[:7].lower() == "bearer ":
-        presented.append(auth[7:].strip())
-    ok = False
-    for value in presented:
-        # compare_digest on equal-length bytes is constant time; fold the
-        # result so every presented value is checked.
-        ok |= hmac.compare_digest(value.encode(), expected)
-    if not ok:
-        await drain_body()
-        raise AuthenticationFailed("Invalid API key")
+    if not key_matches(expected, presented_keys(request.scope.get("headers", []))):
+        raise AuthenticationFailed(WRONG_KEY)
 
 
 def client_betas() -> tuple[str, ...]:

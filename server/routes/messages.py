@@ -11,6 +11,7 @@ import logging
 import secrets as _random
 import time
 from typing import Any
+from urllib.parse import quote
 
 import orjson
 from quart import Blueprint, Response, request
@@ -18,7 +19,7 @@ from quart import Blueprint, Response, request
 from server import routing, session_pins, tokens
 from server.errors import SwitchboardError
 from server.gateway import ActivityEntry
-from server.protocol.validate import validate_messages_request
+from server.protocol.validate import nesting_errors, validate_messages_request
 from server.dispatch import call_for
 from server.providers.base import Reply, Target
 from server.routes.common import check_auth, gateway, json_body, json_body_and_size, request_meta
@@ -43,7 +44,8 @@ async def create_message() -> Response:
     started = time.monotonic()
     body, size = await json_body_and_size()
     validate_messages_request(body)
-    decision = routing.resolve(body, gw.request_config(), body_bytes=size)
+    with nesting_errors(body):
+        decision = routing.resolve(body, gw.request_config(), body_bytes=size)
     meta = {**request_meta(), "ping_interval": gw.settings.ping_interval}
     route_name = gw.config.active_route or "-"
     session = session_pins.session_of(request.headers.get("x-claude-code-session-id"), body)
@@ -52,7 +54,8 @@ async def create_message() -> Response:
         targets = gw.pins.order(session, decision.route.id, targets, body, gw.dispatcher.is_open)
 
     async def attempt(target: Target) -> Reply:
-        return await gw.provider(target.provider_id).send(call_for(body, target, meta))
+        with nesting_errors(body):
+            return await gw.provider(target.provider_id).send(call_for(body, target, meta))
 
     try:
         reply, target = await gw.dispatcher.send(targets, attempt)
@@ -60,22 +63,34 @@ async def create_message() -> Response:
         gw.note_failure(exc)
         _log(gw, route_name, targets[0], exc.status, started, {}, exc.message)
         raise
-    gw.note_success()
-    if decision.route is not None:
-        primary = decision.targets[0]
-        why = gw.dispatcher.last_failure(primary) or "skipped"
-        gw.pins.answered(session, decision.route.id, primary, target, decision.route.sticky_minutes * 60,
-                         f"{primary} failed ({why}); {target} answered")
-    headers = {"request-id": _request_id(), "x-switchboard-target": str(target)}
-    if body.get("stream"):
-        return _stream_response(gw, reply, headers, route_name, target, started)
-    if reply.body is not None:
-        _log(gw, route_name, target, 200, started, _usage_from_bytes(reply.body))
-        return Response(reply.body, status=200, content_type="application/json", headers=headers)
-    assert reply.message is not None
-    _log(gw, route_name, target, 200, started, reply.message.get("usage") or {})
-    return Response(orjson.dumps(reply.message), status=200,
-                    content_type="application/json", headers=headers)
+    try:
+        gw.note_success()
+        if decision.route is not None:
+            primary = decision.targets[0]
+            why = gw.dispatcher.last_failure(primary) or "skipped"
+            gw.pins.answered(session, decision.route.id, primary, target, decision.route.sticky_minutes * 60,
+                             f"{primary} failed ({why}); {target} answered")
+        headers = {"request-id": _request_id(), "x-switchboard-target": _header_value(str(target))}
+        if body.get("stream"):
+            return _stream_response(gw, reply, headers, route_name, target, started)
+        if reply.body is not None:
+            _log(gw, route_name, target, 200, started, _usage_from_bytes(reply.body))
+            return Response(reply.body, status=200, content_type="application/json", headers=headers)
+        assert reply.message is not None
+        _log(gw, route_name, target, 200, started, reply.message.get("usage") or {})
+        return Response(orjson.dumps(reply.message), status=200,
+                        content_type="application/json", headers=headers)
+    except BaseException:
+        # No response for this reply: release the upstream now (issue 14 §8).
+        await reply.aclose()
+        raise
+
+
+def _header_value(text: str) -> str:
+    """Text safe for a response header: printable ASCII, the rest %-escaped."""
+    if text.isascii() and text.isprintable():
+        return text
+    return quote(text, safe="/:@._-~+,=()[] ")
 
 
 def _stream_response(gw: Any, reply: Reply, headers: dict[str, str], route_name: str,
@@ -91,7 +106,29 @@ def _stream_response(gw: Any, reply: Reply, headers: dict[str, str], route_name:
     response = Response(body, status=200, content_type="text/event-stream; charset=utf-8",
                         headers=headers)
     response.timeout = None  # streams of thinking models run for many minutes
+    _close_if_never_sent(reply, stats)
     return response
+
+
+def _close_if_never_sent(reply: Reply, stats: StreamStats) -> None:
+    """Close the upstream if the response ends before its body began.
+
+    The task that runs this handler also sends the response; if sending the
+    headers fails or the client leaves first, the body (whose ``finally``
+    closes the upstream) never starts.
+    """
+    task = asyncio.current_task()
+    if task is None:
+        return
+
+    def done(_: "asyncio.Task[Any]") -> None:
+        if not stats.started:
+            try:
+                asyncio.get_running_loop().create_task(reply.aclose())
+            except RuntimeError:  # the loop is closing
+                pass
+
+    task.add_done_callback(done)
 
 
 @bp.post("/v1/messages/count_tokens")
@@ -99,9 +136,10 @@ async def count_tokens() -> Response:
     gw = gateway()
     body = await json_body()
     validate_messages_request(body, count_tokens=True)
-    routing.resolve(body, gw.request_config())  # same errors as /v1/messages
-    # tiktoken releases the GIL while encoding; keep the event loop free.
-    count = await asyncio.to_thread(tokens.count_request, body)
+    with nesting_errors(body):
+        routing.resolve(body, gw.request_config())  # same errors as /v1/messages
+        # tiktoken releases the GIL while encoding; keep the event loop free.
+        count = await asyncio.to_thread(tokens.count_request, body)
     return Response(orjson.dumps({"input_tokens": count}), content_type="application/json",
                     headers={"request-id": _request_id()})
 

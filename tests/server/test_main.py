@@ -57,3 +57,30 @@ def test_headless_server_serves_the_sdk_and_stops_cleanly(tmp_path, upstream):
     log = (home / "logs" / "switchboard.log").read_text()
     assert "provider=up model=m1 status=200" in log
     assert KEY not in log and KEY not in out
+
+
+def test_non_loopback_host_is_refused_with_only_the_desktop_key(tmp_path, upstream):
+    from tests.support.server_process import ServerProcess
+
+    server = ServerProcess(tmp_path / "home", gateway_config(upstream.url), args=["--host", "0.0.0.0"],
+                           api_key=None)
+    try:
+        assert server.proc.wait(timeout=30) == 2
+    finally:
+        out = server.stop()
+    assert "refusing to listen on 0.0.0.0" in out
+    assert "SWITCHBOARD_API_KEY" in out
+
+
+def test_non_loopback_host_with_an_explicit_key_warns_on_stderr_and_in_the_log(capsys, caplog):
+    from server.__main__ import _check_exposure, is_loopback
+
+    assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
+    assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.5") and not is_loopback("::")
+    assert _check_exposure("127.0.0.1", 3456, {}) is None
+    refusal = _check_exposure("0.0.0.0", 3456, {})
+    assert refusal and "refusing" in refusal
+    with caplog.at_level("WARNING", logger="switchboard"):
+        assert _check_exposure("0.0.0.0", 3456, {"SWITCHBOARD_API_KEY": "k" * 40}) is None
+    assert any("WARNING: Switchboard is listening on 0.0.0.0:3456" in r.getMessage() and r.levelname == "WARNING"
+               for r in caplog.records)

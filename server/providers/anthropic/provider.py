@@ -46,15 +46,13 @@ class AnthropicProvider(Provider):
         response = await http.open_stream(
             self.client, self.display_name, url,
             headers=self.headers(call), content=orjson.dumps(body), map_error=map_error, secret=self._api_key,
-            # Non-stream answers come whole, after the model finished: only
-            # the client's read timeout bounds them.
-            first_byte=self.settings.network.first_byte if call.stream else None,
+            first_byte=http.first_byte_limit(self.settings.network, call.stream),
         )
         if call.stream and response.headers.get("content-type", "").startswith("text/event-stream"):
             chunks = http.iter_bytes(response, self.display_name, self.settings.network.idle,
                                      call.ping_interval)
             return Reply(raw=normalize_errors(chunks, self.display_name), aclose=response.aclose)
-        data = await http.read_body(response, self.display_name)
+        data = await http.read_body(response, self.display_name, self.settings.network.idle)
         if call.stream:
             # The upstream ignored stream=true: replay its message as events.
             from server.protocol.replay import message_to_events

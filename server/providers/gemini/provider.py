@@ -47,15 +47,13 @@ class GeminiProvider(Provider):
         response = await http.open_stream(
             self.client, self.display_name, self.url(call.model, call.stream),
             headers=self.headers(), content=orjson.dumps(body), map_error=map_error, secret=self._api_key,
-            # Non-stream answers come whole, after the model finished: only
-            # the client's read timeout bounds them.
-            first_byte=self.settings.network.first_byte if call.stream else None,
+            first_byte=http.first_byte_limit(self.settings.network, call.stream),
         )
         t = GeminiStreamTranslator(model=call.requested_model, message_id=message_id(),
                                    provider=self.display_name, name_map=reverse_name_map(call.request))
         if call.stream and response.headers.get("content-type", "").startswith("text/event-stream"):
             return Reply(events=self._events(response, t, call), aclose=response.aclose)
-        parsed = parse_json_object(await http.read_body(response, self.display_name), self.display_name)
+        parsed = parse_json_object(await http.read_body(response, self.display_name, self.settings.network.idle), self.display_name)
         events = t.start() + t.feed(parsed) + t.finish()
         if call.stream:
             return Reply(events=once(events))

@@ -51,14 +51,12 @@ class OpenAIChatProvider(Provider):
         response = await http.open_stream(
             self.client, self.display_name, self.url,
             headers=self.headers(call.stream), content=orjson.dumps(body), map_error=map_error, secret=self._api_key,
-            # Non-stream answers come whole, after the model finished: only
-            # the client's read timeout bounds them.
-            first_byte=self.settings.network.first_byte if call.stream else None,
+            first_byte=http.first_byte_limit(self.settings.network, call.stream),
         )
         translator = self.translator(call)
         if call.stream and response.headers.get("content-type", "").startswith("text/event-stream"):
             return Reply(events=self._events(response, translator, call), aclose=response.aclose)
-        parsed = parse_json_object(await http.read_body(response, self.display_name), self.display_name)
+        parsed = parse_json_object(await http.read_body(response, self.display_name, self.settings.network.idle), self.display_name)
         if "error" in parsed and "choices" not in parsed:
             raise chunk_error(self.display_name, parsed)
         events = translator.start() + translator.feed(message_to_chunk(parsed)) + translator.finish()

@@ -217,3 +217,37 @@ def test_keep_alive_survives_answers_that_ignore_the_body(server):
                                   headers={"x-api-key": ACCESS_KEY}).status_code == 404
             assert client.post(server.url + "/v1/messages", json=req(),
                                headers={"x-api-key": ACCESS_KEY}).status_code == 200
+
+
+# -- nesting (issue 14 §7) ----------------------------------------------------
+
+def _deep(levels: int) -> dict:
+    value: dict = {}
+    for _ in range(levels):
+        value = {"a": value}
+    return value
+
+
+def test_too_deep_names_the_field_and_passes_moderate_nesting():
+    from server.protocol.validate import too_deep
+
+    body = {"model": "m", "metadata": {"x": _deep(250)}, "tools": [{"name": "t", "input_schema": _deep(20)}]}
+    error = too_deep(body)
+    assert error is not None and error.status == 400
+    assert error.message.startswith("metadata.x.a: is nested more than 200 levels deep")
+    assert too_deep({"tools": [{"input_schema": _deep(150)}]}) is None
+
+
+def test_nesting_errors_leaves_other_encoding_failures_alone():
+    import orjson
+    import pytest as _pytest
+
+    from server.errors import InvalidRequest
+    from server.protocol.validate import nesting_errors
+
+    with _pytest.raises(InvalidRequest):
+        with nesting_errors({"tools": [{"input_schema": _deep(300)}]}):
+            orjson.dumps({"tools": [{"input_schema": _deep(300)}]})
+    with _pytest.raises(orjson.JSONEncodeError):  # not a depth problem: not a 400
+        with nesting_errors({"model": "m"}):
+            orjson.dumps({1: object()})

@@ -162,8 +162,12 @@ def test_auth_failure_both_header_styles(openai_server, style):
         client.messages.create(model="claude-sonnet-5", max_tokens=10,
                                messages=[{"role": "user", "content": "hi"}])
     assert info.value.status_code == 401
-    assert info.value.body == {"type": "error", "error": {"type": "authentication_error",
-                                                          "message": "Invalid API key"}}
+    error = info.value.body["error"]
+    assert info.value.body["type"] == "error" and error["type"] == "authentication_error"
+    # Issue 13 §11: say whose key it is and what fixes it.
+    assert error["message"].startswith("Invalid API key")
+    assert "Switchboard's local access key" in error["message"]
+    assert '"Connect Claude Code"' in error["message"] and "Claude Code screen" in error["message"]
 
 
 def test_bearer_auth_accepted(openai_server, upstream):
