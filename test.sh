@@ -14,7 +14,7 @@ mkdir -p "$CACHE"
 # 1. System packages (Debian/Ubuntu as root; elsewhere they must be present).
 APT_PACKAGES="xvfb xauth dbus dbus-x11 gnome-keyring chromium chromium-driver trayer xdotool
   x11-apps imagemagick libgirepository1.0-dev libcairo2-dev gir1.2-ayatanaappindicator3-0.1
-  cmake build-essential pkg-config"
+  cmake build-essential pkg-config zsh fish"
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   missing=""
   for p in $APT_PACKAGES; do
@@ -34,15 +34,20 @@ PY=${PYTHON:-python3}
 EXTRAS="test,linux-tray,build"  # build: PyInstaller, for tests/build (the packaged app)
 key=$( (cat pyproject.toml; echo "$EXTRAS") | sha256sum | cut -c1-12)
 VENV="$CACHE/venv-$key"
-if [ ! -x "$VENV/bin/python" ]; then
+# Built in place (a venv's scripts name its own path, so it cannot be moved)
+# and marked complete only at the end: an interrupted build is redone.
+if [ ! -f "$VENV/.complete" ]; then
   echo "== creating $VENV"
-  rm -rf "$VENV.part"
-  "$PY" -m venv "$VENV.part"
-  "$VENV.part/bin/pip" install -q --upgrade pip
-  "$VENV.part/bin/pip" install -q -e ".[$EXTRAS]"
-  mv "$VENV.part" "$VENV"
+  rm -rf "$VENV"
+  "$PY" -m venv "$VENV"
+  "$VENV/bin/python" -m pip install -q --upgrade pip "setuptools>=77"
+  "$VENV/bin/python" -m pip install -q -e ".[$EXTRAS]"
+  touch "$VENV/.complete"
 fi
-"$VENV/bin/pip" install -q --no-deps --no-build-isolation -e . >/dev/null 2>&1 || true
+# This checkout is the one the venv's `switchboard` command and every test
+# process import (the venv may have been made from another clone).
+"$VENV/bin/python" -m pip install -q --no-deps --no-build-isolation -e . >/dev/null
+export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
 
 # 3. The real model server for the end-to-end tests (cached after the first build).
 export SWITCHBOARD_LLAMA_CACHE="$CACHE/llama"

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.e2e
 
 SYSTEM = "You are a careful coding assistant. " + " ".join(
     f"Rule {i}: read the file before you change it, keep the change small, and say what you did."
-    for i in range(120))
+    for i in range(50))
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +53,7 @@ def conversation(client: anthropic.Anthropic, model: str, billing: str, question
     llama = client._switchboard_llama  # type: ignore[attr-defined]
     before = counters(llama)
     client.messages.create(
-        model=model, max_tokens=4, temperature=0,
+        model=model, max_tokens=4,
         system=[{"type": "text", "text": f"x-anthropic-billing-header: cc_version=2.1.332.{billing}; cc_entrypoint=sdk-cli;"},
                 {"type": "text", "text": SYSTEM}],
         messages=[{"role": "user", "content": question}])
@@ -93,7 +93,7 @@ def test_a_second_conversation_reuses_the_cached_system_prompt(client, kind):
           f"{stripped_tokens:.0f} prompt tokens processed in {stripped_seconds * 1000:.0f} ms; "
           f"kept -> {kept_tokens:.0f} tokens in {kept_seconds * 1000:.0f} ms")
     # Without the billing line only the new question is processed; with it,
-    # the whole system prompt (~2,400 tokens) is processed again.
-    assert kept_tokens > 1500
+    # the whole system prompt (~1,200 tokens) is processed again.
+    assert kept_tokens > 1000
     assert stripped_tokens < 100
     assert stripped_tokens * 10 < kept_tokens
