@@ -66,11 +66,16 @@ def _check_exposure(host: str, port: int, environ: dict[str, str] | os._Environ[
 async def _serve(app, host: str, port: int) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+
+    def stopping() -> None:
+        app.config["GATEWAY"].announce_stopping()  # open settings pages let go at once
+        stop.set()
+
     for sig in (signal.SIGINT, signal.SIGTERM):
         try:
-            loop.add_signal_handler(sig, stop.set)
+            loop.add_signal_handler(sig, stopping)
         except (NotImplementedError, RuntimeError):  # Windows
-            signal.signal(sig, lambda *_: loop.call_soon_threadsafe(stop.set))
+            signal.signal(sig, lambda *_: loop.call_soon_threadsafe(stopping))
     await serve(app, hypercorn_config(host, port), shutdown_trigger=stop.wait)
 
 

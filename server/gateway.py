@@ -278,6 +278,11 @@ class Gateway:
 
         self.update_config(edit)
 
+    def announce_stopping(self) -> None:
+        """The server is about to stop: long-lived page streams end at once
+        instead of holding up the exit for the graceful timeout."""
+        self._notify("stopping")
+
     def _notify(self, what: str) -> None:
         for listener in list(self.listeners):
             try:

@@ -181,6 +181,9 @@ class ServerThread(threading.Thread):
         self.ready.set()
 
     def stop(self, timeout: float = 10.0) -> None:
+        gateway = getattr(self.app, "config", {}).get("GATEWAY")
+        if gateway is not None:
+            gateway.announce_stopping()
         if self.loop is not None and self._shutdown_event is not None and not self.loop.is_closed():
             try:
                 self.loop.call_soon_threadsafe(self._shutdown_event.set)

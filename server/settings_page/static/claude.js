@@ -59,6 +59,9 @@
   async function renderClaude() {
     const info = await api("GET", "claude-code");
     const parts = [head("claude.title", "claude.intro")];
+    // The serving address moved while Claude Code was connected: its settings
+    // followed, and Claude Code must be restarted to read them.
+    if (info.notice) parts.push(h("p", { class: "banner", role: "status", id: "claude-moved", text: t("claude.moved", { url: info.base_url }) }));
     const card = h("section", { class: "card", "aria-label": t("claude.title") },
       copyField(t("claude.baseUrl"), info.base_url, { id: "claude-base-url" }),
       copyField(t("claude.accessKey"), info.access_key || "", { id: "claude-access-key", secret: true, hint: t("claude.accessKeyHint") }));

@@ -257,7 +257,8 @@
   // and redraws the current screen (only screens that show, not edit: a half-
   // typed form is never wiped).
   const LIVE_VIEWS = { config: ["providers", "routes", "claude", "activity", "setup"],
-                       activity: ["activity"], claude: ["claude", "setup"] };
+                       activity: ["activity"], claude: ["claude", "setup"],
+                       claude_code: ["claude", "setup"], claude_code_moved: ["claude", "setup"], address: ["claude"] };
   const live = { started: false, source: null, pollTimer: null, last: null, queued: new Set(), timer: null, offline: false };
   function startLive() {
     if (live.started) return;

@@ -98,3 +98,16 @@ def test_the_poll_snapshot_changes_with_the_state(make_server, signed_in, upstre
     assert second["version"] > first["version"]
     assert second["activity"] != first["activity"]
     assert second["claude_connected"] is True
+
+
+def test_stopping_the_server_with_a_page_open_does_not_wait_for_the_stream(make_server, signed_in, upstream):
+    """Quit with a settings page open: the server tells the page's stream to
+    end instead of waiting out Hypercorn's 3 s graceful timeout."""
+    server = make_server(config(upstream.url))
+    stream = Stream(signed_in(server))
+    assert stream.next(5)[0] == "open"
+    started = time.monotonic()
+    server.stop()
+    took = time.monotonic() - started
+    assert stream.ended.wait(2)
+    assert took < 2.0, f"stopping took {took:.1f} s"
