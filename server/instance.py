@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from server.fileio import atomic_write_json
+from server.fileio import atomic_write_json, ensure_private_dir
 
 LOCK_NAME = "switchboard.lock"
 INFO_NAME = "switchboard.instance.json"
@@ -68,7 +68,7 @@ class InstanceLock:
         return self._fh is not None
 
     def acquire(self) -> bool:
-        self.home.mkdir(parents=True, exist_ok=True)
+        ensure_private_dir(self.home)
         fh = open(self.home / LOCK_NAME, "a+b")
         try:
             _lock(fh)

@@ -19,6 +19,8 @@ import re
 import time
 from pathlib import Path
 
+from server.fileio import ensure_private_dir
+
 REQUEST_LOGGER = "switchboard.requests"
 _KEYISH = re.compile(
     r"(sk-[A-Za-z0-9_\-]{8,}|AIza[0-9A-Za-z_\-]{20,}|(?i:bearer)\s+[A-Za-z0-9._\-]{8,}|gsk_[A-Za-z0-9]{8,})"
@@ -129,7 +131,7 @@ def _chmod(path: str | Path, mode: int) -> None:
 
 def setup_file_logging(log_dir: Path, level: int = logging.INFO) -> Path:
     """Attach a rotating file handler to the root logger; return the file."""
-    log_dir.mkdir(parents=True, exist_ok=True, mode=_FOLDER_MODE)
+    ensure_private_dir(log_dir)  # missing parents (the Switchboard home) are 0700 too
     _chmod(log_dir, _FOLDER_MODE)
     path = log_dir / "switchboard.log"
     root = logging.getLogger()

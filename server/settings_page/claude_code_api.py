@@ -55,7 +55,7 @@ async def regenerate_access_key() -> Response:
     gw = gateway()
     was_connected = claude_code.available(gw) and await asyncio.to_thread(claude_code.connected, gw)
     new = "sk-swb-" + _random.token_urlsafe(32)
-    set_key(gw, ACCESS_KEY_ENTRY, new)
+    await asyncio.to_thread(set_key, gw, ACCESS_KEY_ENTRY, new)  # the keyring, off the event loop
     gw.reset_access_key()
     current = access_key_or_none(gw)
     reconnected = False

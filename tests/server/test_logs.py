@@ -79,3 +79,20 @@ def test_a_value_with_control_characters_stays_on_one_line(file_logging):
     lines = path.read_text().splitlines()
     assert len(lines) == 1
     assert "model=m\\nFAKE\\r\\x00\\x7f\\u2028x status=200" in lines[0]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX modes")
+def test_a_missing_home_created_for_the_logs_is_private(tmp_path):
+    """The log folder sits in the Switchboard home: when logging creates the
+    home, the home is 0700 too (it holds the config and the instance file)."""
+    root = logging.getLogger()
+    before = list(root.handlers)
+    home = tmp_path / "fresh-home"
+    try:
+        logs.setup_file_logging(home / "logs")
+        assert _mode(home) == 0o700 and _mode(home / "logs") == 0o700
+    finally:
+        for handler in root.handlers[:]:
+            if handler not in before:
+                root.removeHandler(handler)
+                handler.close()
