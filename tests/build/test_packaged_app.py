@@ -278,6 +278,11 @@ def test_tray_app_streams_counts_reads_the_keyring_and_quits(built_app: BuiltApp
             time.sleep(0.1)
         assert entries[0]["text"] == f"Running on 127.0.0.1:{port} · Main (Packaged)"
         assert "Quit" in [e.get("text") for e in entries]
+        # The server answers before the icon is up (it serves whatever happens
+        # to the icon), so the backend line may come a moment after the menu.
+        deadline = time.monotonic() + 15
+        while "tray: using the appindicator backend" not in app.stderr and time.monotonic() < deadline:
+            time.sleep(0.1)
         assert "tray: using the appindicator backend" in app.stderr
 
         # A streamed answer through the official SDK; the key came from the keyring.
