@@ -25,6 +25,8 @@ from typing import Any, AsyncIterator
 import aiohttp
 import httpx
 
+from server.providers.connect_errors import REASONS, Kind, UpstreamConnectError, kind_of
+
 
 class NotHttpError(httpx.RemoteProtocolError):
     """The server answered, but not with HTTP (another protocol on that port)."""
@@ -84,17 +86,15 @@ class _Body(httpx.AsyncByteStream):
 
 
 def _map_connect_error(exc: BaseException) -> httpx.HTTPError:
+    """aiohttp's failure as httpx's type, the connection kind set from types."""
     if isinstance(exc, (aiohttp.ClientConnectorCertificateError, aiohttp.ClientSSLError, ssl.SSLError)):
-        return httpx.ConnectError(f"SSL: certificate verify failed ({exc})")
-    if isinstance(exc, aiohttp.ClientConnectorDNSError if hasattr(aiohttp, "ClientConnectorDNSError")
-                  else ()):
-        return httpx.ConnectError(f"Name or service not known ({exc})")
+        return UpstreamConnectError(Kind.TLS, f"TLS: {type(exc).__name__}")
+    dns_error = getattr(aiohttp, "ClientConnectorDNSError", None)
+    if dns_error is not None and isinstance(exc, dns_error):
+        return UpstreamConnectError(Kind.DNS, "name resolution failed")
     if isinstance(exc, aiohttp.ClientConnectorError):
-        text = str(exc)
-        if "Name or service not known" in text or "nodename nor servname" in text or "getaddrinfo" in text:
-            return httpx.ConnectError(f"Name or service not known ({text})")
-        reason = getattr(exc.os_error, "strerror", None) or "connection failed"
-        return httpx.ConnectError(f"{reason} ({exc.host}:{exc.port})")
+        kind = kind_of(exc)
+        return UpstreamConnectError(kind, f"{REASONS[kind]} ({exc.host}:{exc.port})")
     if isinstance(exc, (asyncio.TimeoutError, aiohttp.ServerTimeoutError)):
         return httpx.ConnectTimeout(str(exc) or "timed out")
     if isinstance(exc, aiohttp.ClientResponseError):
@@ -102,7 +102,8 @@ def _map_connect_error(exc: BaseException) -> httpx.HTTPError:
         return NotHttpError(f"not an HTTP answer ({type(exc).__name__})")
     if isinstance(exc, aiohttp.ServerDisconnectedError):
         return httpx.RemoteProtocolError(str(exc) or "server disconnected")
-    return httpx.ConnectError(f"{type(exc).__name__}: {exc}")
+    kind = kind_of(exc)
+    return UpstreamConnectError(kind, f"{REASONS[kind]} ({type(exc).__name__})")
 
 
 class AiohttpTransport(httpx.AsyncBaseTransport):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import errno
 from typing import Any, AsyncIterator, Callable, Mapping
 from urllib.parse import urlsplit
 
@@ -18,6 +17,7 @@ import httpx
 
 from server.errors import AnswerTooLarge, ConnectionFailed, StreamInterrupted, SwitchboardError, scrub_secret
 from server.providers.aiohttp_transport import NotHttpError
+from server.providers.connect_errors import REASONS, Kind, kind_of
 from server.providers.timed_body import timed_body
 
 ErrorMapper = Callable[[str, int, bytes, Mapping[str, str]], SwitchboardError]
@@ -29,48 +29,30 @@ MAX_ANSWER_BYTES = 64 * 1024 * 1024
 _PROXY_AUTH = "the proxy refused the connection; check its user name and password"
 
 
-_NO_DESCRIPTORS = ("Switchboard has run out of file descriptors (too many open connections or "
-                   "files); close some programs, or raise the limit (ulimit -n), and try again")
-
-
-def _os_errno(exc: BaseException) -> int | None:
-    """The errno of the OSError behind a transport error (its cause chain)."""
-    seen = 0
-    cur: BaseException | None = exc
-    while cur is not None and seen < 8:
-        if isinstance(cur, OSError) and cur.errno is not None:
-            return cur.errno
-        os_error = getattr(cur, "os_error", None)  # aiohttp's ClientConnectorError
-        if isinstance(os_error, OSError) and os_error.errno is not None:
-            return os_error.errno
-        cur = cur.__cause__ or cur.__context__
-        seen += 1
-    return None
-
-
 def _reason(exc: httpx.HTTPError, url: str = "") -> str:
-    if _os_errno(exc) in (errno.EMFILE, errno.ENFILE):
-        return _NO_DESCRIPTORS
+    """Plain words for a transport failure, decided by exception types
+    (server/providers/connect_errors.py), never by their text."""
+    kind = kind_of(exc)
+    if kind is Kind.NO_DESCRIPTORS:
+        return REASONS[kind]
     if isinstance(exc, NotHttpError):
         where = urlsplit(url).netloc if url else ""
         return (f"the server at {where or 'that address'} did not answer with HTTP; "
                 f"check the address and port")
     if isinstance(exc, httpx.ProxyError):
-        text = str(exc).lower()
-        if "407" in text or "auth" in text or "password" in text:
-            return _PROXY_AUTH
-        return "the proxy could not be used"
+        # httpcore gives proxy failures no type of their own: a refused HTTP
+        # CONNECT is "<status> <reason>", a SOCKS5 refusal one of two fixed
+        # sentences (httpcore/_async/socks_proxy.py). Those are read, nothing else.
+        text = str(exc)
+        refused = (text.split(" ", 1)[0] == "407" or text == "Invalid username/password"
+                   or (text.startswith("Requested ") and "from proxy server, but got" in text))
+        return _PROXY_AUTH if refused else "the proxy could not be used"
     if isinstance(exc, httpx.ConnectTimeout):
         return "timed out connecting"
     if isinstance(exc, httpx.TimeoutException):
         return "timed out waiting for an answer"
     if isinstance(exc, httpx.ConnectError):
-        text = str(exc).lower()
-        if "certificate" in text or "[ssl" in text or "ssl handshake" in text:
-            return "TLS certificate problem"
-        if "name or service" in text or "nodename" in text or "getaddrinfo" in text:
-            return "the server name could not be resolved"
-        return "connection refused"
+        return REASONS[kind]
     if isinstance(exc, httpx.RemoteProtocolError):
         return "the connection closed unexpectedly"
     return type(exc).__name__
