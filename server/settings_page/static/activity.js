@@ -65,9 +65,16 @@
           h("th", { scope: "col", class: "num", text: t("activity.outputTokens") }))),
         h("tbody", null, rows)));
     } else table = h("p", { class: "card empty", text: t("activity.empty") });
+    // Claude Code sessions that stay on the fallback that answered them.
+    const pinned = (data.pinned || []).length ? [h("h2", { text: t("activity.pinnedTitle") }),
+      h("ul", { class: "card pinned", id: "pinned-sessions" }, data.pinned.map((p) => h("li", null,
+        h("strong", { text: t("activity.pinnedSession", { session: p.session }) }), " ",
+        h("span", { text: t("activity.pinnedWhere", { target: `${p.provider_name} · ${p.model}`, route: p.route_name,
+                                                     primary: p.primary, minutes: p.minutes_left }) }),
+        h("span", { class: "muted", text: " " + t("activity.pinnedWhy", { reason: p.reason }) }))))] : [];
     main().replaceChildren(
       head("activity.title", "activity.intro", h("button", { type: "button", text: t("common.refresh"), onclick: renderActivity })),
-      h("h2", { text: t("activity.today") }), totals, h("h2", { text: t("activity.recent") }), table);
+      h("h2", { text: t("activity.today") }), totals, ...pinned, h("h2", { text: t("activity.recent") }), table);
     clearInterval(SB.activityTimer);
     SB.activityTimer = setInterval(() => { if (SB.view === "activity" && !document.hidden) renderActivity().catch(() => {}); }, 5000);
   }

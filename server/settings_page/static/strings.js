@@ -250,6 +250,10 @@ window.SWITCHBOARD_STRINGS = {
     "claude.reconnected": "New access key made and Claude Code updated.",
     "claude.envOverride": "The access key is fixed by the SWITCHBOARD_API_KEY environment variable, so it was not changed.",
 
+    "activity.pinnedTitle": "Sessions staying on a fallback",
+    "activity.pinnedSession": "Claude Code session {session}…",
+    "activity.pinnedWhere": "uses {target} on route “{route}” instead of {primary} for up to {minutes} more minutes, so its conversation keeps its provider.",
+    "activity.pinnedWhy": "Why: {reason}.",
     "activity.title": "Activity",
     "activity.intro": "The last 200 requests since Switchboard started. Only timings and counts are kept — never what you asked.",
     "activity.today": "Today",
