@@ -18,6 +18,8 @@ from server.providers.base import Reply
 log = logging.getLogger("switchboard")
 _OUTPUT_TOKENS = re.compile(rb'"output_tokens"\s*:\s*(\d+)')
 _INPUT_TOKENS = re.compile(rb'"input_tokens"\s*:\s*(\d+)')
+_CACHE_TOKENS = ((re.compile(rb'"cache_read_input_tokens"\s*:\s*(\d+)'), "cache_read_input_tokens"),
+                 (re.compile(rb'"cache_creation_input_tokens"\s*:\s*(\d+)'), "cache_creation_input_tokens"))
 
 
 class StreamStats:
@@ -99,3 +101,7 @@ def _scan_usage(chunk: bytes, stats: StreamStats) -> None:
     inp = _INPUT_TOKENS.findall(chunk)
     if inp:
         stats.usage["input_tokens"] = int(inp[-1])
+    for pattern, key in _CACHE_TOKENS:  # usage history (issue 15): cache tokens priced on their own
+        found = pattern.findall(chunk)
+        if found:
+            stats.usage[key] = int(found[-1])

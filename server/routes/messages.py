@@ -23,6 +23,7 @@ from server.dispatch import call_for
 from server.providers.base import Reply, Target
 from server.routes.common import check_auth, gateway, json_body, json_body_and_size, request_meta
 from server.streaming import StreamStats, event_body, raw_body
+from server.usage import recorder as usage_recorder
 
 bp = Blueprint("messages", __name__)
 request_log = logging.getLogger("switchboard.requests")
@@ -46,6 +47,7 @@ async def create_message() -> Response:
     decision = routing.resolve(body, gw.config, body_bytes=size)
     meta = {**request_meta(), "ping_interval": gw.settings.ping_interval}
     route_name = gw.config.active_route or "-"
+    usage_recorder.begin(decision)
 
     async def attempt(target: Target) -> Reply:
         return await gw.provider(target.provider_id).send(call_for(body, target, meta))
@@ -57,6 +59,7 @@ async def create_message() -> Response:
         _log(gw, route_name, decision.targets[0], exc.status, started, {})
         raise
     gw.note_success()
+    usage_recorder.answered()
     headers = {"request-id": _request_id(), "x-switchboard-target": str(target)}
     if body.get("stream"):
         return _stream_response(gw, reply, headers, route_name, target, started)
@@ -111,6 +114,7 @@ def _log(gw: Any, route_name: str, target: Target, status: int, started: float,
     inp, out = usage.get("input_tokens"), usage.get("output_tokens")
     gw.record(ActivityEntry(time.time(), route_name, target.provider_id, target.model,
                             status, latency, inp, out))
+    usage_recorder.note(route_name, target, status, latency, usage)
     request_log.info("route=%s provider=%s model=%s status=%d latency_ms=%.0f in=%s out=%s",
                      route_name, target.provider_id, target.model, status, latency,
                      "-" if inp is None else inp, "-" if out is None else out)
