@@ -37,6 +37,8 @@ class AppState:
     access_key_ok: bool = True          # the local key can be read (for the Claude Code items)
     claude_connected: bool = False
     autostart: bool | None = None       # None: the OS state cannot be read
+    usage_line: str | None = None       # "Today: 1.2 M tokens · $0.84" (issue 15)
+    usage_alert: str | None = None      # a spending limit reached, or the history not being saved
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -112,7 +114,18 @@ def collect(gateway: Any, base: AppState, *, claude_connected: Callable[[], bool
         access_key_ok=access_ok,
         claude_connected=_safe(claude_connected, False),
         autostart=_safe(autostart, None),
+        **_usage(gateway),
     )
+
+
+def _usage(gateway: Any) -> dict[str, Any]:
+    """Today's line and any usage alert; no database read (running totals)."""
+    from server.usage import service as usage_service
+
+    svc = usage_service.of(gateway)
+    if svc is None or not svc.recording:
+        return {}
+    return {"usage_line": svc.today_line(), "usage_alert": svc.limit_reached() or svc.problem}
 
 
 def _safe(fn: Callable[[], Any] | None, default: Any) -> Any:

@@ -51,6 +51,7 @@ class UsageService:
         self._pricer = self._new_pricer()
         self.tracker = Tracker()
         self._loaded = False
+        self._shown: tuple[str, str | None] | None = None
         self.problem: str | None = None
         self.notice_listeners: list[Callable[[str], None]] = []
         self.last_notice: str | None = None
@@ -121,7 +122,10 @@ class UsageService:
         crossed = self.tracker.add(rows, self.settings.budget)
         for period, pct, spent, limit in crossed:
             self._budget_notice(period, pct, spent, limit)
-        self._tell("usage")
+        shown = (self.today_line(), self.limit_reached())
+        if shown != self._shown:  # the tray redraws only when its line changes
+            self._shown = shown
+            self._tell("usage")
 
     def _budget_notice(self, period: str, pct: int, spent: float, limit: float) -> None:
         budget = self.settings.budget
