@@ -47,11 +47,11 @@ async def create_message() -> Response:
     decision = routing.resolve(body, gw.config, body_bytes=size)
     meta = {**request_meta(), "ping_interval": gw.settings.ping_interval}
     route_name = gw.config.active_route or "-"
-    usage_recorder.begin(decision)
 
     async def attempt(target: Target) -> Reply:
         return await gw.provider(target.provider_id).send(call_for(body, target, meta))
 
+    usage_recorder.begin(decision)
     try:
         reply, target = await gw.dispatcher.send(decision.targets, attempt)
     except SwitchboardError as exc:
@@ -59,7 +59,6 @@ async def create_message() -> Response:
         _log(gw, route_name, decision.targets[0], exc.status, started, {})
         raise
     gw.note_success()
-    usage_recorder.answered()
     headers = {"request-id": _request_id(), "x-switchboard-target": str(target)}
     if body.get("stream"):
         return _stream_response(gw, reply, headers, route_name, target, started)
@@ -75,6 +74,7 @@ async def create_message() -> Response:
 def _stream_response(gw: Any, reply: Reply, headers: dict[str, str], route_name: str,
                      target: Target, started: float) -> Response:
     stats = StreamStats()
+    usage_recorder.answered()  # the provider started answering: time to first byte
 
     def on_close() -> None:
         status = stats.error.status if stats.error else 200
@@ -112,9 +112,9 @@ def _log(gw: Any, route_name: str, target: Target, status: int, started: float,
          usage: dict[str, Any]) -> None:
     latency = (time.monotonic() - started) * 1000
     inp, out = usage.get("input_tokens"), usage.get("output_tokens")
+    usage_recorder.note(route_name, target, status, latency, usage)
     gw.record(ActivityEntry(time.time(), route_name, target.provider_id, target.model,
                             status, latency, inp, out))
-    usage_recorder.note(route_name, target, status, latency, usage)
     request_log.info("route=%s provider=%s model=%s status=%d latency_ms=%.0f in=%s out=%s",
                      route_name, target.provider_id, target.model, status, latency,
                      "-" if inp is None else inp, "-" if out is None else out)

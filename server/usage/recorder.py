@@ -1,9 +1,9 @@
 """The hook in the request path: cheap, and never any I/O.
 
-``begin`` runs in the ``/v1/messages`` handler once the target is chosen and
+``begin`` runs in the ``/v1/messages`` handler once the targets are chosen and
 remembers (in a context variable: the stream's close callback runs in the
 same context) which slot chose, the first target, the session id and the
-service; ``answered`` notes when the provider started answering; ``note``
+service; ``answered`` notes when a stream's provider started answering; ``note``
 (called where the request is logged) builds one :class:`Row` and appends it
 to the history's queue. The cost is computed later, in the writer thread.
 """
@@ -54,9 +54,10 @@ def note(route: str, target: Any, status: int, latency_ms: float, usage: dict[st
     pending = _current.get()
     if pending is None:
         return
-    ttft = None
-    if pending.answered is not None:
-        ttft = (pending.answered - pending.started) * 1000
+    if pending.answered is not None:  # a stream: when the provider started answering
+        ttft: float | None = (pending.answered - pending.started) * 1000
+    else:  # an answer in one piece arrives all at once
+        ttft = latency_ms if status < 400 else None
     pending.service.add(Row(
         time.time(), route, pending.slot, target.provider_id, target.model, status,
         None if status < 400 else error_type_for_status(status), latency_ms, ttft,
