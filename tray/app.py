@@ -85,7 +85,9 @@ class TrayApp:
     def _build_app(self) -> Any:
         app = create_app(self.settings, secrets=self.secrets)
         app.config["GATEWAY"].listeners.append(lambda _what: self._dirty.set())
-        app.config["USAGE"].notice_listeners.append(lambda text: self.notify("Switchboard", text))
+        usage = app.config["USAGE"]  # issue 15: today's line, spending-limit notices
+        usage.listeners.append(lambda _what: self._dirty.set())
+        usage.notice_listeners.append(lambda text: self.notify("Switchboard", text))
         test = self.test_control
         app.register_blueprint(control.make_blueprint(
             self.lock.secret, on_handover=self.on_handover,

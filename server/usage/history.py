@@ -21,7 +21,8 @@ import logging
 import sqlite3
 import threading
 import time
-from dataclasses import astuple, dataclass
+import operator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -79,6 +80,9 @@ class Row:
     fallback: bool
     session_id: str | None
     cost_usd: float | None = None
+
+
+_values = operator.attrgetter(*COLUMNS)  # Row -> the INSERT's tuple (astuple deep-copies: slower)
 
 
 def connect(path: Path, *, timeout: float = 5.0) -> sqlite3.Connection:
@@ -199,7 +203,7 @@ class History:
             conn = self._connection()
             with conn:
                 if batch:
-                    conn.executemany(_INSERT, [astuple(r) for r in batch])
+                    conn.executemany(_INSERT, map(_values, batch))
                 if now - self._last_prune >= PRUNE_EVERY:
                     conn.execute("DELETE FROM requests WHERE ts < ?", (now - self.retention_days * DAY,))
                     self._last_prune = now

@@ -13,6 +13,8 @@ import time
 from contextvars import ContextVar
 from typing import Any
 
+from quart import current_app, request
+
 from server.errors import error_type_for_status
 from server.usage.history import Row
 
@@ -33,8 +35,6 @@ class _Pending:
 
 
 def begin(decision: Any) -> None:
-    from quart import current_app, request
-
     service = current_app.config.get("USAGE")
     if service is None or not service.recording:
         _current.set(None)

@@ -53,7 +53,8 @@ class UsageService:
         self._loaded = False
         self._shown: tuple[str, str | None] | None = None
         self.problem: str | None = None
-        self.notice_listeners: list[Callable[[str], None]] = []
+        self.listeners: list[Callable[[str], None]] = []         # "usage": today's line or an alert changed
+        self.notice_listeners: list[Callable[[str], None]] = []  # a budget notice, in plain words
         self.last_notice: str | None = None
         self.history = History(self.path, retention_days=self.settings.retention_days, cost=self._cost,
                                on_problem=self._on_problem, on_written=self._on_written,
@@ -161,13 +162,14 @@ class UsageService:
         return f" Switched to the route {name!r}."
 
     def _tell(self, what: str) -> None:
-        for listener in list(self.gateway.listeners):
-            if listener == self._on_gateway:
-                continue
+        """Tell the tray (``listeners``) that its usage line or alert changed.
+        Not the gateway's listeners: an open settings page re-reads its whole
+        state on every gateway notice, and this fires up to twice a second."""
+        for listener in list(self.listeners):
             try:
                 listener(what)
             except Exception:
-                log.exception("listener failed")
+                log.exception("usage: listener failed")
 
     # -- what the tray shows ---------------------------------------------------------
     def today(self, now: float | None = None) -> Today:

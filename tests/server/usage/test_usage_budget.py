@@ -49,8 +49,11 @@ def _send(server, n: int) -> None:
 
 def test_warn_at_80_and_100_percent_and_keep_serving(upstream, make_server):
     server, notices = _server(upstream, make_server, {"daily": 0.1})  # 3 requests = $0.123
+    told: list[str] = []
+    server.app.config["USAGE"].listeners.append(told.append)  # what the tray listens to
     _send(server, 2)  # $0.082: 82 %
     _wait(lambda: len(notices) == 1)
+    assert "usage" in told
     assert notices[0].startswith("Daily spending is at 80 % of the limit: $0.08 of $0.10")
     _send(server, 1)
     _wait(lambda: len(notices) == 2)
