@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import UPSTREAM_FIXTURES, gateway_config
-from tests.support.fake_upstream import chunks_file_script, json_script, sse_file_script
+from tests.support.fake_upstream import chunks_file_script, json_script, sse_file_script, sse_script
 from tests.support.live_server import ACCESS_KEY
 
 from usage_helpers import wait_rows
@@ -51,7 +51,70 @@ CASES = [
      (43, 282, 0, 0)),
     ("anthropic-passthrough-json", "anthropic", "claude-sonnet-4",
      lambda: json_script(json.loads((F / "anthropic/message-text.json").read_text())), False, (12, 29, 0, 0)),
+    ("anthropic-text-and-tool-use-json", "anthropic", "claude-sonnet-4",
+     lambda: json_script(json.loads((F / "anthropic/message-text-and-tool-use.json").read_text())), False,
+     (602, 93, 0, 0)),
+    ("anthropic-redacted-thinking-stream", "anthropic", "claude-sonnet-4",
+     lambda: sse_file_script(F / "anthropic/stream-redacted-thinking-text.sse", split=61), True, (92, 189, 0, 0)),
+    ("anthropic-text-then-tool-use-chunks", "anthropic", "claude-sonnet-4",
+     lambda: chunks_file_script(F / "anthropic/stream-text-then-tool-use-no-args.chunks.txt", done=False), True,
+     (565, 48, 0, 0)),
+    ("anthropic-input-json-delta-chunks", "anthropic", "claude-sonnet-4",
+     lambda: chunks_file_script(F / "anthropic/stream-tool-use-input-json-delta.chunks.txt", done=False), True,
+     (849, 47, 0, 0)),
+    ("anthropic-text-chunks", "anthropic", "claude-sonnet-4",
+     lambda: chunks_file_script(F / "anthropic/stream-text.chunks.txt", done=False), True, (12, 30, 0, 0)),
+    # Anthropic passthrough with prompt caching: the recorded stream with cache
+    # numbers put into its message_start (no recorded fixture has cache writes).
+    ("anthropic-stream-cache-read-and-write", "anthropic", "claude-sonnet-4",
+     lambda: _with_cache(F / "anthropic/stream-thinking-signature-text.sse"), True, (43, 282, 5000, 1200)),
+    ("anthropic-json-cache-read-and-write", "anthropic", "claude-sonnet-4",
+     lambda: json_script(_json_with_cache(F / "anthropic/message-text.json")), False, (12, 29, 5000, 1200)),
+    # prompt 339 of which 320 cached; 83 output incl. 39 reasoning
+    ("deepseek-stream-cache-hit", "openai", "deepseek-reasoner",
+     lambda: chunks_file_script(F / "deepseek/stream-reasoning-then-tool-call.chunks.txt"), True, (19, 83, 320, 0)),
+    ("deepseek-stream-reasoning", "openai", "deepseek-reasoner",
+     lambda: sse_file_script(F / "deepseek/stream-reasoning-content.sse"), True, (6, 212, 0, 0)),
+    ("openai-finish-length", "openai", "gpt-4o",
+     lambda: sse_file_script(F / "openai/stream-finish-length.sse"), True, (79, 1, 0, 0)),
+    ("openai-parallel-tool-calls", "openai", "gpt-4o",
+     lambda: sse_file_script(F / "openai/stream-parallel-tool-calls.sse"), True, (149, 60, 0, 0)),
+    ("openai-refusal", "openai", "gpt-4o",
+     lambda: sse_file_script(F / "openai/stream-refusal.sse"), True, (79, 11, 0, 0)),
+    ("openai-tool-call-obfuscation", "openai", "gpt-4o",
+     lambda: sse_file_script(F / "openai/stream-tool-call-obfuscation.sse"), True, (53, 15, 0, 0)),
+    ("openrouter-annotations", "openai", "perplexity/sonar",
+     lambda: sse_file_script(F / "openrouter/stream-annotations-duplicate-finish.sse"), True, (2317, 53, 0, 0)),
+    ("openrouter-claude-reasoning", "openai", "anthropic/claude-sonnet-4.5",
+     lambda: sse_file_script(F / "openrouter/stream-claude-reasoning-details-signature.sse"), True, (43, 36, 0, 0)),
+    ("openrouter-o3-reasoning", "openai", "openai/o3",
+     lambda: sse_file_script(F / "openrouter/stream-o3-encrypted-reasoning-details.sse"), True, (9, 104, 0, 0)),
+    ("gemini-function-call-gemini3", "gemini", "gemini-3-pro-preview",
+     lambda: chunks_file_script(F / "gemini/stream-function-call-gemini3.chunks.txt", done=False), True,
+     (29, 15 + 804, 0, 0)),
+    ("gemini-empty-part-signature", "gemini", "gemini-3-pro-preview",
+     lambda: chunks_file_script(F / "gemini/stream-text-empty-part-thought-signature.chunks.txt", done=False), True,
+     (9, 23 + 185, 0, 0)),
+    ("gemini-function-call-empty-args", "gemini", "gemini-2.5-flash",
+     lambda: sse_file_script(F / "gemini/stream-function-call-empty-args.sse"), True, (29, 10 + 202, 0, 0)),
+    ("gemini-json-parallel-calls", "gemini", "gemini-3-pro-preview",
+     lambda: json_script(json.loads((F / "gemini/generate-content-parallel-calls-first-signed.json").read_text())),
+     False, (83, 30 + 190, 0, 0)),
 ]
+
+
+def _with_cache(path):
+    # message_start and the final message_delta both carry the (cumulative) numbers.
+    data = path.read_bytes().replace(b'"cache_creation_input_tokens":0,"cache_read_input_tokens":0',
+                                     b'"cache_creation_input_tokens":1200,"cache_read_input_tokens":5000')
+    assert data.count(b'"cache_read_input_tokens":5000') == 2
+    return sse_script([data[i:i + 97] for i in range(0, len(data), 97)])
+
+
+def _json_with_cache(path):
+    data = json.loads(path.read_text())
+    data["usage"].update(cache_creation_input_tokens=1200, cache_read_input_tokens=5000)
+    return data
 
 
 def _config(url: str, kind: str, model: str) -> dict[str, Any]:
