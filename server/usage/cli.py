@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import io
 import json
 import sqlite3
 import sys
-import time
 from typing import Any, TextIO
 
 from server.usage import query

@@ -18,7 +18,7 @@ from server.usage import query
 from server.usage.budget import Today, Tracker, day_key, money, month_key, today_line
 from server.usage.history import FILE_NAME, History, Row
 from server.usage.prices import Pricer
-from server.usage.settings import UsageSettings, parse_lenient
+from server.usage.settings import parse_lenient
 
 log = logging.getLogger("switchboard.usage")
 _BY_GATEWAY: "weakref.WeakKeyDictionary[Any, UsageService]" = weakref.WeakKeyDictionary()
@@ -50,7 +50,6 @@ class UsageService:
             log.error("usage settings: %s (defaults used)", self.settings_problem)
         self._pricer = self._new_pricer()
         self.tracker = Tracker()
-        self._loaded = False
         self._shown: tuple[str, str | None] | None = None
         self.problem: str | None = None
         self.listeners: list[Callable[[str], None]] = []         # "usage": today's line or an alert changed
@@ -102,7 +101,6 @@ class UsageService:
 
     def _load_totals(self) -> None:
         """Today's and this month's totals from the database (writer thread)."""
-        self._loaded = True
         now = time.time()
         try:
             conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=5.0)

@@ -77,3 +77,15 @@ def test_write_failures_are_reported_once_and_recovery_is_noticed(tmp_path):
     assert h.flush() == 1
     assert seen[-1] is None and h.problem is None
     h.close()
+
+
+def test_the_file_lives_next_to_the_logs(tmp_path, monkeypatch):
+    from server.settings import Settings
+    from server.usage.service import history_path
+
+    monkeypatch.setenv("SWITCHBOARD_HOME", str(tmp_path))
+    assert history_path(Settings.from_env()) == tmp_path / "usage.sqlite3"
+    linux = Settings(home=tmp_path, config_path=tmp_path / "c.json", log_dir=tmp_path / "state" / "switchboard" / "log")
+    assert history_path(linux) == tmp_path / "state" / "switchboard" / "usage.sqlite3"
+    windows = Settings(home=tmp_path, config_path=tmp_path / "c.json", log_dir=tmp_path / "switchboard" / "Logs")
+    assert history_path(windows) == tmp_path / "switchboard" / "usage.sqlite3"
