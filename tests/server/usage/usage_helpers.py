@@ -22,7 +22,7 @@ def rows(path: Path) -> list[dict[str, Any]]:
         conn.close()
 
 
-def wait_rows(path: Path, n: int, timeout: float = 10.0) -> list[dict[str, Any]]:
+def wait_rows(path: Path, n: int, timeout: float = 20.0) -> list[dict[str, Any]]:
     deadline = time.monotonic() + timeout
     while True:
         found = rows(path)
