@@ -21,7 +21,9 @@ from server.usage.prices import Pricer
 from server.usage.settings import parse_lenient
 
 log = logging.getLogger("switchboard.usage")
-_BY_GATEWAY: "weakref.WeakKeyDictionary[Any, UsageService]" = weakref.WeakKeyDictionary()
+# gateway -> its service, both weakly: the gateway's listeners hold the
+# service, so they live and go together.
+_BY_GATEWAY: "weakref.WeakKeyDictionary[Any, weakref.ref[UsageService]]" = weakref.WeakKeyDictionary()
 
 
 def history_path(settings: Any) -> Path:
@@ -38,7 +40,8 @@ def history_path(settings: Any) -> Path:
 
 
 def of(gateway: Any) -> "UsageService | None":
-    return _BY_GATEWAY.get(gateway)
+    ref = _BY_GATEWAY.get(gateway)
+    return ref() if ref is not None else None
 
 
 class UsageService:
@@ -59,7 +62,7 @@ class UsageService:
                                on_problem=self._on_problem, on_written=self._on_written,
                                on_start=self._load_totals, flush_interval=flush_interval)
         gateway.listeners.append(self._on_gateway)
-        _BY_GATEWAY[gateway] = self
+        _BY_GATEWAY[gateway] = weakref.ref(self)
 
     # -- lifecycle -------------------------------------------------------------
     @property

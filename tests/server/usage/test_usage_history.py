@@ -89,3 +89,40 @@ def test_the_file_lives_next_to_the_logs(tmp_path, monkeypatch):
     assert history_path(linux) == tmp_path / "state" / "switchboard" / "usage.sqlite3"
     windows = Settings(home=tmp_path, config_path=tmp_path / "c.json", log_dir=tmp_path / "switchboard" / "Logs")
     assert history_path(windows) == tmp_path / "switchboard" / "usage.sqlite3"
+
+
+def test_a_full_disk_is_reported_once_and_writing_resumes(tmp_path):
+    import os
+    import subprocess
+
+    import pytest
+
+    disk = tmp_path / "small-disk"
+    disk.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(disk)],
+                                           capture_output=True).returncode != 0:
+        pytest.skip("needs root to mount a small tmpfs")
+    try:
+        seen: list[str | None] = []
+        h = History(disk / "usage.sqlite3", on_problem=seen.append)
+        h.add(row(time.time()))
+        assert h.flush() == 1
+        filler = disk / "filler"
+        with open(filler, "wb", buffering=0) as f:  # fill the disk
+            try:
+                while True:
+                    f.write(b"\0" * 4096)
+            except OSError:
+                pass
+        for _ in range(5):
+            for _ in range(200):
+                h.add(row(time.time()))
+            h.flush()
+        assert len(seen) == 1 and "the disk is full" in seen[0], seen
+        filler.unlink()
+        h.add(row(time.time()))
+        assert h.flush() == 1 and seen[-1] is None
+        h.close()
+        assert 2 <= len(rows(disk / "usage.sqlite3"))
+    finally:
+        subprocess.run(["umount", str(disk)], capture_output=True)
