@@ -88,11 +88,15 @@ _values = operator.attrgetter(*COLUMNS)  # Row -> the INSERT's tuple (astuple de
 def connect(path: Path, *, timeout: float = 5.0) -> sqlite3.Connection:
     """A connection with the schema in place (creates the file)."""
     conn = sqlite3.connect(str(path), timeout=timeout, check_same_thread=False)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
-    with conn:
-        conn.executescript(_SCHEMA)
-        conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        with conn:
+            conn.executescript(_SCHEMA)
+            conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+    except BaseException:
+        conn.close()  # never leak the file handle (a full disk fails here)
+        raise
     return conn
 
 

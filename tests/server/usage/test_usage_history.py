@@ -102,9 +102,9 @@ def test_a_full_disk_is_reported_once_and_writing_resumes(tmp_path):
     if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(disk)],
                                            capture_output=True).returncode != 0:
         pytest.skip("needs root to mount a small tmpfs")
+    seen: list[str | None] = []
+    h = History(disk / "usage.sqlite3", on_problem=seen.append)
     try:
-        seen: list[str | None] = []
-        h = History(disk / "usage.sqlite3", on_problem=seen.append)
         h.add(row(time.time()))
         assert h.flush() == 1
         filler = disk / "filler"
@@ -125,4 +125,8 @@ def test_a_full_disk_is_reported_once_and_writing_resumes(tmp_path):
         h.close()
         assert 2 <= len(rows(disk / "usage.sqlite3"))
     finally:
-        subprocess.run(["umount", str(disk)], capture_output=True)
+        h.close()
+        unmounted = subprocess.run(["umount", str(disk)], capture_output=True).returncode == 0
+        if not unmounted:
+            subprocess.run(["umount", "-l", str(disk)], capture_output=True)
+    assert unmounted, "a file handle on the full disk was left open"
