@@ -222,3 +222,24 @@ def test_history_off_writes_nothing(upstream, make_server):
     import time
     time.sleep(1.2)
     assert wait_rows(server.settings.home / "usage.sqlite3", 1, timeout=0.2) == []
+
+
+def test_a_stream_the_client_leaves_is_still_recorded(upstream, make_server):
+    """Claude Code's Esc: the client hangs up mid-stream; the request still
+    leaves its row (with the session id), written from the stream's close."""
+    import httpx
+
+    from tests.support.fake_upstream import sse_script
+
+    server = make_server(_config(upstream.url, "anthropic", "claude-sonnet-4"))
+    data = (F / "anthropic/stream-thinking-signature-text.sse").read_bytes()
+    frames = [f + b"\n\n" for f in data.split(b"\n\n") if f.strip()]
+    upstream.queue(sse_script(frames, delay_between_parts=0.2))
+    body = {"model": "claude-sonnet-4-5", "max_tokens": 100, "stream": True,
+            "messages": [{"role": "user", "content": "x"}]}
+    headers = {"x-api-key": ACCESS_KEY, "anthropic-version": "2023-06-01", "x-claude-code-session-id": "esc"}
+    with httpx.stream("POST", server.url + "/v1/messages", json=body, headers=headers, timeout=10) as r:
+        assert r.status_code == 200
+        next(r.iter_bytes())
+    [row] = wait_rows(server.settings.home / "usage.sqlite3", 1)
+    assert row["session_id"] == "esc" and row["input_tokens"] == 43 and row["slot"] in ("sonnet", "default")
