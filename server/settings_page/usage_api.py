@@ -1,7 +1,8 @@
 """The Usage screen's JSON API (issue 15 §2, §3, §5, §8).
 
 * ``GET /settings/api/usage?days=1|7|30``   totals, per provider / model / route, the daily chart, budget
-* ``GET /settings/api/usage/export?days=N`` the history as CSV (what ``switchboard usage --csv`` prints)
+* ``GET /settings/api/usage/export?days=N`` the history as CSV (what ``switchboard usage --csv`` prints);
+  ``&format=json``: ``{"filename", "csv"}``, for the page's own API calls
 * ``GET /settings/api/usage/prices``        each configured model's price and where it comes from
 * ``PUT /settings/api/usage/prices``        set (or with ``price: null`` remove) one override
 * ``PUT /settings/api/usage/budget``        the daily / monthly limit and what happens at it
@@ -111,6 +112,10 @@ async def usage_export() -> Response:
     days = _days()
     text = await asyncio.to_thread(_csv, _usage_service().path, days)
     name = f"switchboard-usage-{dt.date.today().isoformat()}-{days}d.csv"
+    if request.args.get("format") == "json":
+        # The page fetches through its api() (which proves the session with a
+        # header) and saves the text itself.
+        return json_response({"filename": name, "csv": text})
     return Response(text, content_type="text/csv; charset=utf-8",
                     headers={"content-disposition": f'attachment; filename="{name}"'})
 

@@ -209,19 +209,16 @@
   }
 
   // ---- CSV -------------------------------------------------------------------------
-  // Fetched (the page's API calls carry its session) and saved through a Blob.
+  // Fetched through api() (it carries the page's session proof) and saved from a Blob.
   async function exportCsv() {
-    let res;
-    try { res = await fetch(`api/usage/export?days=${days}`, { credentials: "same-origin", cache: "no-store" }); }
-    catch (e) { toast(t("error.network")); return; }
-    if (!res.ok) { toast(t("error.generic")); return; }
-    const blob = await res.blob();
-    const m = /filename="([^"]+)"/.exec(res.headers.get("content-disposition") || "");
-    const name = m ? m[1] : "switchboard-usage.csv";
-    const a = h("a", { href: URL.createObjectURL(blob), download: name });
+    let data;
+    try { data = await api("GET", `usage/export?days=${days}&format=json`); }
+    catch (e) { toast(e.message); return; }
+    const blob = new Blob([data.csv], { type: "text/csv;charset=utf-8" });
+    const a = h("a", { href: URL.createObjectURL(blob), download: data.filename });
     document.body.append(a); a.click(); a.remove();
     setTimeout(() => URL.revokeObjectURL(a.href), 10000);
-    toast(t("usage.exported", { name }));
+    toast(t("usage.exported", { name: data.filename }));
   }
 
   // ---- the screen --------------------------------------------------------------------

@@ -72,6 +72,8 @@ def test_csv_export(seeded):
     assert "attachment" in r.headers["content-disposition"]
     rows = list(csv.DictReader(io.StringIO(r.text)))
     assert len(rows) == 7 and {r["provider"] for r in rows} == {"deepseek", "openai", "mystery"}
+    as_json = client.get("usage/export?days=30&format=json")
+    assert as_json["csv"] == r.text and as_json["filename"].endswith("-30d.csv")
 
 
 def test_prices_list_override_and_remove(seeded):
