@@ -20,6 +20,7 @@ from server.secrets import ACCESS_KEY_ENV
 from server.settings import Settings
 
 __version__ = "0.1.0"
+USAGE_COMMANDS = {"usage": "usage_main", "statusline": "statusline_main"}
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -90,6 +91,11 @@ def main(argv: list[str] | None = None) -> int:
         from server.instance import settings_link_main
 
         return settings_link_main(argv[1:])
+    if argv[:1] and argv[0] in USAGE_COMMANDS:
+        # switchboard usage / statusline (issue 15): read the usage history.
+        from server.usage import cli as usage_cli
+
+        return getattr(usage_cli, USAGE_COMMANDS[argv[0]])(argv[1:])
     args = parse_args(argv)
     settings = Settings.from_env(config_path=args.config)
     # The terminal shows warnings and errors; the per-request lines go to the

@@ -7,6 +7,7 @@ client).
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import httpx
@@ -52,6 +53,9 @@ def create_app(
     )
     gateway = Gateway(settings, secrets=secrets, transport=transport, config=config)
     app.config["GATEWAY"] = gateway
+    from server.usage.service import UsageService
+
+    usage = app.config["USAGE"] = UsageService(gateway, settings)  # issue 15: history, prices, budget
 
     from server.routes import health, messages, models
 
@@ -65,10 +69,12 @@ def create_app(
     @app.before_serving
     async def _startup() -> None:
         await gateway.startup()
+        usage.start()
 
     @app.after_serving
     async def _shutdown() -> None:
         await gateway.shutdown()
+        await asyncio.to_thread(usage.close)  # the last rows are written off the loop
 
     @app.errorhandler(SwitchboardError)
     async def _switchboard_error(error: SwitchboardError) -> Response:

@@ -18,6 +18,8 @@ from server.providers.base import Reply
 log = logging.getLogger("switchboard")
 _OUTPUT_TOKENS = re.compile(rb'"output_tokens"\s*:\s*(\d+)')
 _INPUT_TOKENS = re.compile(rb'"input_tokens"\s*:\s*(\d+)')
+_CACHE_TOKENS = ((re.compile(rb'"cache_read_input_tokens"\s*:\s*(\d+)'), "cache_read_input_tokens"),
+                 (re.compile(rb'"cache_creation_input_tokens"\s*:\s*(\d+)'), "cache_creation_input_tokens"))
 
 
 class StreamStats:
@@ -66,6 +68,7 @@ async def raw_body(reply: Reply, stats: StreamStats,
     stats.started = True
     tail = b"\n\n"  # the last bytes sent: a frame boundary ends in a blank line
     finished = False
+    usage_frame = b""  # a message_start / message_delta frame cut by a read, until it is whole
     try:
         async for chunk in reply.raw:
             if chunk is None:  # a ping is due; only between frames
@@ -75,8 +78,7 @@ async def raw_body(reply: Reply, stats: StreamStats,
             if not chunk:
                 continue
             window = tail + chunk
-            if b"message_delta" in window or b"message_start" in window:
-                _scan_usage(chunk, stats)
+            usage_frame = _scan_frames(usage_frame, chunk, stats)
             if b"message_stop" in window or b"event: error" in window:
                 finished = True
             tail = window[-16:]
@@ -97,6 +99,31 @@ async def raw_body(reply: Reply, stats: StreamStats,
         on_close()
 
 
+_USAGE_FRAME_HEAD = 96     # "message_delta" / "message_start" appear this early in their frame
+_USAGE_FRAME_MAX = 65536   # never hold more than this of one frame
+
+
+def _scan_frames(carry: bytes, chunk: bytes, stats: StreamStats) -> bytes:
+    """Read usage from whole message_start / message_delta frames only.
+
+    Reads cut frames anywhere: a number cut in two ("output_tokens":28|2) or
+    a usage object in the read after its frame's name would be misread or
+    lost (the usage history, issue 15, must be right). Returns the incomplete
+    frame to carry into the next read, or b"" when it cannot hold usage.
+    """
+    data = carry + chunk if carry else chunk
+    end = data.rfind(b"\n\n")
+    crlf = data.rfind(b"\r\n\r\n")
+    cut = max(end + 2 if end >= 0 else 0, crlf + 4 if crlf >= 0 else 0)
+    done, rest = data[:cut], data[cut:]
+    if done and (b"message_delta" in done or b"message_start" in done):
+        _scan_usage(done, stats)
+    head = rest[:_USAGE_FRAME_HEAD]
+    if len(rest) <= 32 or ((b"message_delta" in head or b"message_start" in head) and len(rest) <= _USAGE_FRAME_MAX):
+        return rest
+    return b""
+
+
 def _scan_usage(chunk: bytes, stats: StreamStats) -> None:
     out = _OUTPUT_TOKENS.findall(chunk)
     if out:
@@ -104,3 +131,7 @@ def _scan_usage(chunk: bytes, stats: StreamStats) -> None:
     inp = _INPUT_TOKENS.findall(chunk)
     if inp:
         stats.usage["input_tokens"] = int(inp[-1])
+    for pattern, key in _CACHE_TOKENS:  # usage history (issue 15): cache tokens priced on their own
+        found = pattern.findall(chunk)
+        if found:
+            stats.usage[key] = int(found[-1])

@@ -76,6 +76,9 @@ class TrayApp:
         gateway = app.config["GATEWAY"]
         gateway.claude_code = ClaudeCodeLink(self.settings.home / "claude-code", home=self.claude_home)
         gateway.listeners.append(lambda what: self._on_gateway_change(what, gateway))
+        usage = app.config["USAGE"]  # issue 15: today's line, spending-limit notices
+        usage.listeners.append(lambda _what: self._dirty.set())
+        usage.notice_listeners.append(lambda text: self.notify("Switchboard", text))
         test = self.test_control
         app.register_blueprint(control.make_blueprint(
             self.lock.secret, on_handover=self.on_handover, home=self.settings.home,

@@ -95,6 +95,9 @@ def icon_state(state: AppState) -> str:
 
 def build(state: AppState, caps: Caps = Caps()) -> list[Entry]:
     entries = [Entry("status", text, enabled=False) for text in status_lines(state)]
+    for text in (state.usage_line, state.usage_alert):  # issue 15: today's usage, limits
+        if text:
+            entries.append(Entry("status", _short(text), enabled=False))
     if state.port_taken and state.free_port:
         entries.append(Entry("item", f"Use port {state.free_port} instead", USE_PORT, state.free_port))
     entries.append(SEPARATOR)

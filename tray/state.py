@@ -38,6 +38,8 @@ class AppState:
     claude_connected: bool = False     # Claude Code's file points at this instance (gateway decides)
     claude_at_taken_port: bool = False  # ... at the taken port, with this instance's key
     autostart: bool | None = None       # None: the OS state cannot be read
+    usage_line: str | None = None       # "Today: 1.2 M tokens · $0.84" (issue 15)
+    usage_alert: str | None = None      # a spending limit reached, or the history not being saved
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -133,7 +135,18 @@ def collect(gateway: Any, base: AppState, *, claude_connected: Callable[[], bool
         claude_connected=_safe(claude_connected, False),
         claude_at_taken_port=_safe(at_taken, False),
         autostart=_safe(autostart, None),
+        **_usage(gateway),
     )
+
+
+def _usage(gateway: Any) -> dict[str, Any]:
+    """Today's line and any usage alert; no database read (running totals)."""
+    from server.usage import service as usage_service
+
+    svc = usage_service.of(gateway)
+    if svc is None or not svc.recording:
+        return {}
+    return {"usage_line": svc.today_line(), "usage_alert": svc.limit_reached() or svc.problem}
 
 
 def _safe(fn: Callable[[], Any] | None, default: Any) -> Any:

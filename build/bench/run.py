@@ -130,8 +130,8 @@ class Mock:
             self.proc.wait()
 
 
-def write_config(home: Path, mock_port: int) -> Path:
-    config = {
+def write_config(home: Path, mock_port: int, history: bool = True) -> Path:
+    config: dict[str, Any] = {
         "providers": {
             "mock-oai": {"type": "openai", "base_url": f"http://{HOST}:{mock_port}/v1", "api_key": ""},
             "mock-ant": {"type": "anthropic", "base_url": f"http://{HOST}:{mock_port}", "api_key": ""},
@@ -139,6 +139,8 @@ def write_config(home: Path, mock_port: int) -> Path:
         "routes": {"bench": {"default": "mock-ant/bench"}},
         "active_route": "bench",
     }
+    if not history:  # --no-history: measure what the usage history costs (issue 15)
+        config["usage"] = {"history": False}
     path = home / "switchboard.json"
     path.write_bytes(orjson.dumps(config, option=orjson.OPT_INDENT_2))
     return path
@@ -503,7 +505,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     mock = Mock(args.pin)
     gw: Gateway | None = None
     try:
-        config = write_config(home, mock.port)
+        config = write_config(home, mock.port, args.history)
         if "startup" in wanted:
             print("== startup", file=sys.stderr, flush=True)
             res["startup"] = await run_startup(args, home, config, mock)
@@ -550,6 +552,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--server-dir", type=Path, default=REPO,
                    help="the checkout whose server/ runs as the gateway (default: this repo)")
     p.add_argument("--no-pin", dest="pin", action="store_false", help="do not use taskset")
+    p.add_argument("--no-history", dest="history", action="store_false",
+                   help="run the gateway with the usage history off (to measure what recording costs)")
     p.add_argument("--json-out", help="where to write the JSON (default build/bench-results/bench-<time>.json)")
     p.add_argument("--keep-home", action="store_true", help="keep the temp SWITCHBOARD_HOME (gateway logs)")
     args = p.parse_args(argv)

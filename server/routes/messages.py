@@ -24,6 +24,7 @@ from server.dispatch import call_for
 from server.providers.base import Reply, Target
 from server.routes.common import check_auth, gateway, json_body, json_body_and_size, request_meta
 from server.streaming import StreamStats, event_body, raw_body
+from server.usage import recorder as usage_recorder
 
 bp = Blueprint("messages", __name__)
 request_log = logging.getLogger("switchboard.requests")
@@ -57,6 +58,7 @@ async def create_message() -> Response:
         with nesting_errors(body):
             return await gw.provider(target.provider_id).send(call_for(body, target, meta))
 
+    usage_recorder.begin(decision)
     try:
         reply, target = await gw.dispatcher.send(targets, attempt)
     except SwitchboardError as exc:
@@ -96,6 +98,7 @@ def _header_value(text: str) -> str:
 def _stream_response(gw: Any, reply: Reply, headers: dict[str, str], route_name: str,
                      target: Target, started: float) -> Response:
     stats = StreamStats()
+    usage_recorder.answered()  # the provider started answering: time to first byte
 
     def on_close() -> None:
         status = stats.error.status if stats.error else 200
@@ -156,6 +159,7 @@ def _log(gw: Any, route_name: str, target: Target, status: int, started: float,
          usage: dict[str, Any], error: str = "") -> None:
     latency = (time.monotonic() - started) * 1000
     inp, out = usage.get("input_tokens"), usage.get("output_tokens")
+    usage_recorder.note(route_name, target, status, latency, usage)
     gw.record(ActivityEntry(time.time(), route_name, target.provider_id, target.model,
                             status, latency, inp, out, error))
     request_log.info("route=%s provider=%s model=%s status=%d latency_ms=%.0f in=%s out=%s",

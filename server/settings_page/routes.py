@@ -24,3 +24,6 @@ from server.settings_page import (activity_api, claude_code_api, events_api, net
 from server.settings_page.common import bp
 
 __all__ = ["bp"]
+
+# Issue 15: the Usage screen (registers on bp like the modules above).
+from server.settings_page import usage_api  # noqa: E402,F401
