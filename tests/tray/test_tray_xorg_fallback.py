@@ -54,10 +54,14 @@ def test_without_pygobject_the_xorg_icon_serves_and_opens_settings(tmp_path: Pat
     assert "UnicodeEncodeError" not in proc.stderr and "Traceback" not in proc.stderr
 
     # The icon's window title (the tooltip) is plain Latin-1.
-    name = subprocess.run(["xprop", "-id", new[0], "WM_NAME"], capture_output=True, text=True).stdout \
-        if shutil.which("xprop") else ""
-    if name:
-        assert "Switchboard" in name
+    # (pystray may set it a moment after the window docks: wait for it.)
+    name = ""
+    deadline = time.monotonic() + 10
+    while shutil.which("xprop") and "Switchboard" not in name and time.monotonic() < deadline:
+        name = subprocess.run(["xprop", "-id", new[0], "WM_NAME"], capture_output=True, text=True).stdout
+        time.sleep(0.1)
+    if shutil.which("xprop"):
+        assert "Switchboard" in name, name
 
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(["import", "-window", "root", str(SCREENSHOT)], check=True, timeout=30)
