@@ -50,7 +50,7 @@ def looks_like(conn: sqlite3.Connection) -> bool:
 
 
 def read(path: Path) -> Source:
-    with sqlite_ro.snapshot(path, APP) as conn:
+    def query(conn: sqlite3.Connection) -> tuple[Any, int]:
         if not looks_like(conn):
             raise ImportSourceError(f"{path} is not a claude-code-router database (it has no app_config table).")
         if not {"key", "value_json"} <= sqlite_ro.columns(conn, "app_config"):
@@ -62,6 +62,9 @@ def read(path: Path) -> Source:
         client_keys = 0
         if "api_keys" in sqlite_ro.tables(conn):
             client_keys = int(conn.execute("SELECT count(*) FROM api_keys").fetchone()[0])
+        return row, client_keys
+
+    row, client_keys = sqlite_ro.read(path, APP, query)
     if row is None or not text(row[0]):
         raise ImportSourceError(f"{path} holds no claude-code-router settings yet (no saved configuration); "
                                 f"open claude-code-router, add a provider, then import again.")

@@ -79,7 +79,7 @@ def looks_like(conn: Any) -> bool:
 def read(path: Path, *, home: Path | None = None) -> Source:
     """Read the database at ``path``; the current provider's override comes
     from settings.json next to it, else from ``~/.cc-switch``."""
-    with sqlite_ro.snapshot(path, APP) as conn:
+    def query(conn: Any) -> list[dict[str, Any]]:
         version = sqlite_ro.user_version(conn)
         if version > SCHEMA_VERSION:
             raise ImportSourceError(
@@ -93,8 +93,10 @@ def read(path: Path, *, home: Path | None = None) -> Source:
             raise ImportSourceError(f"{path}: cc-switch's providers table lacks {', '.join(sorted(missing))}; "
                                     f"nothing was imported. Open cc-switch once so it updates the database.")
         order = "COALESCE(sort_index, 999999), id" if "sort_index" in cols else "rowid"
-        rows = [dict(r) for r in conn.execute(
+        return [dict(r) for r in conn.execute(
             f"SELECT * FROM providers WHERE app_type = 'claude' ORDER BY {order}")]  # noqa: S608 (fixed text)
+
+    rows = sqlite_ro.read(path, APP, query)
     beside = path.parent / "settings.json"
     current_override = _current_from_settings(beside if beside.is_file() else settings_file(home or Path.home()))
     return convert(rows, current_override, str(path))

@@ -48,8 +48,8 @@ def read(path: Path, *, home: Path, environ: Mapping[str, str]) -> Any:
     if not path.exists():
         raise ImportSourceError(f"nothing to import at {path}: the file does not exist")
     if sqlite_ro.is_sqlite(path):
-        with sqlite_ro.snapshot(path, "the app that wrote it") as conn:
-            is_ccr3, is_ccswitch = ccr3.looks_like(conn), ccswitch.looks_like(conn)
+        is_ccr3, is_ccswitch = sqlite_ro.read(path, "the app that wrote it",
+                                              lambda conn: (ccr3.looks_like(conn), ccswitch.looks_like(conn)))
         if is_ccr3:
             return ccr3.read(path)
         if is_ccswitch:

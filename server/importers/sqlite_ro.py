@@ -8,14 +8,14 @@ plain message, chosen by SQLite's error code (never by its text).
 """
 from __future__ import annotations
 
-import contextlib
 import sqlite3
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, TypeVar
 
 from server.importers.model import ImportSourceError
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
+T = TypeVar("T")
 _BUSY, _LOCKED, _CORRUPT, _CANTOPEN, _NOTADB = 5, 6, 11, 14, 26
 BUSY_TIMEOUT_S = 2.0
 
@@ -44,10 +44,27 @@ def explain(exc: sqlite3.Error, path: Path, app: str) -> ImportSourceError:
                              f"nothing was imported. Open {app} to check the file, then try again.")
 
 
-@contextlib.contextmanager
-def snapshot(path: Path, app: str) -> Iterator[sqlite3.Connection]:
-    """A read-only connection inside one read transaction."""
-    uri = path.resolve().as_uri() + "?mode=ro"
+def _companions(path: Path) -> list[Path]:
+    return [path.with_name(path.name + s) for s in ("-wal", "-journal")]
+
+
+def read(path: Path, app: str, fn: Callable[[sqlite3.Connection], T]) -> T:
+    """``fn(conn)`` on a read-only connection inside one read transaction.
+
+    A database nobody is writing (no -wal / -journal beside it) is opened
+    ``immutable``: SQLite then creates no -wal / -shm files next to it
+    either. If one appears meanwhile (the app started), the read is done
+    again the ordinary read-only way, which takes part in the app's locking.
+    """
+    if not any(p.exists() for p in _companions(path)):
+        result = _read(path, app, fn, immutable=True)
+        if not any(p.exists() for p in _companions(path)):
+            return result
+    return _read(path, app, fn, immutable=False)
+
+
+def _read(path: Path, app: str, fn: Callable[[sqlite3.Connection], T], *, immutable: bool) -> T:
+    uri = path.resolve().as_uri() + ("?mode=ro&immutable=1" if immutable else "?mode=ro")
     try:
         conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None)
     except sqlite3.Error as exc:
@@ -57,8 +74,9 @@ def snapshot(path: Path, app: str) -> Iterator[sqlite3.Connection]:
         conn.execute("BEGIN")
         # The first read takes the snapshot (and finds a damaged header).
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        yield conn
+        result = fn(conn)
         conn.execute("COMMIT")
+        return result
     except sqlite3.Error as exc:
         raise explain(exc, path, app) from None
     finally:
