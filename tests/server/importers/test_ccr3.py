@@ -21,6 +21,7 @@ def test_providers_routes_and_keys_land_where_they_should(home: Path, tag: str, 
     code, out, err = run_import([str(db)], home=home, store=store)
     assert code == 0, err
     assert sha(db) == before  # the source is only read
+    assert sorted(p.name for p in db.parent.iterdir()) == ["config.sqlite"]  # no -wal / -shm left beside it
 
     config_path = home / "sb" / "switchboard.json"
     cfg = config_mod.load(config_path)
