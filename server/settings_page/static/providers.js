@@ -24,7 +24,8 @@
   // Export setup: providers, routes and network settings without any key
   // (issue 17); Import setup reads such a file and asks for the missing keys.
   function setupFileButtons() {
-    const file = h("input", { type: "file", id: "import-setup-file", accept: ".json,application/json", hidden: true, onchange: async () => {
+    const file = h("input", { type: "file", id: "import-setup-file", accept: ".json,application/json", hidden: true,
+      "aria-label": t("import.setupButton"), onchange: async () => {
       const chosen = file.files && file.files[0];
       file.value = "";
       if (!chosen) return;
