@@ -67,6 +67,8 @@ async def import_now() -> Response:
     body = await read_body()
     home = _home()
 
+    problems: list[str] = []
+
     def read_sources() -> list[Any]:
         if isinstance(body.get("setup"), dict):
             if not setup_file.looks_like(body["setup"]):
@@ -75,7 +77,16 @@ async def import_now() -> Response:
         places, _ = detect.found_places(home, os.environ, sys.platform)
         if not places:
             raise ImportSourceError("no claude-code-router or cc-switch settings were found any more")
-        return [detect.read(p.path, home=home, environ=os.environ) for p in places]
+        sources, errors = [], []
+        for place in places:
+            try:
+                sources.append(detect.read(place.path, home=home, environ=os.environ))
+            except ImportSourceError as exc:   # the others still come in; this one is named
+                errors.append(exc)
+        if not sources:
+            raise errors[0]
+        problems.extend(f"Left behind: {exc}" for exc in errors)
+        return sources
 
     try:
         sources = await off_loop(read_sources)
@@ -85,7 +96,9 @@ async def import_now() -> Response:
     result: dict[str, Any] = {}
 
     def edit(data: dict[str, Any]) -> None:
-        plan = plan_mod.build(sources, data, activate=True)
+        # The imported route becomes active only when none works yet: the
+        # page never switches routes silently (the report names the new ones).
+        plan = plan_mod.build(sources, data, activate=data.get("active_route") not in data["routes"])
 
         class Recording:
             def get(self, entry: str) -> str | None:
@@ -99,7 +112,7 @@ async def import_now() -> Response:
                 gw.secrets.delete(entry)
 
         changed = plan_mod.apply(plan, existing=data, secrets=Recording(), save=lambda new: None)
-        result.update(lines=plan.lines, needs_keys=plan.needs_keys, created=plan.created, changed=changed,
+        result.update(lines=[*problems, *plan.lines], needs_keys=plan.needs_keys, created=plan.created, changed=changed,
                       providers=plan.providers_found)
         if not changed:
             raise _Unchanged  # the same import again: nothing to write

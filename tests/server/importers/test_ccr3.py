@@ -122,3 +122,28 @@ def test_convert_is_pure_and_reads_legacy_claude_code_profile() -> None:
     assert route.active and "fallback" not in route.slots
     assert any("smallFastModel 'P/m2'" in line for line in src.left)
     assert any("retries" in line for line in src.notes)
+
+
+def test_name_clashes_get_a_suffix_and_never_overwrite(home: Path, tag: str) -> None:
+    from server.secrets import MemoryKeyring, SecretStore
+
+    db = ccr3_db(home, tag)
+    config_path = home / "sb" / "switchboard.json"
+    config_path.parent.mkdir()
+    mine = {"type": "anthropic", "base_url": "https://api.deepseek.com/anthropic", "api_key": "keyring",
+            "models": ["deepseek-chat"], "name": "My DeepSeek"}
+    config_path.write_text(json.dumps({"providers": {f"DeepSeek-{tag}": mine},
+                                       "routes": {"ccr": {"default": f"DeepSeek-{tag}/deepseek-chat"}},
+                                       "active_route": "ccr"}))
+    keyring = MemoryKeyring()
+    keyring.set_password("switchboard", f"DeepSeek-{tag}", "my own key")
+    code, out, err = run_import([str(db), "--no-activate"], home=home, store=SecretStore(keyring, environ={}))
+    assert code == 0, err
+    data = json.loads(config_path.read_text())
+    assert data["providers"][f"DeepSeek-{tag}"] == mine
+    assert data["providers"][f"DeepSeek-{tag}-ccr"]["imported_from"] == "claude-code-router"
+    assert keyring.get_password("switchboard", f"DeepSeek-{tag}") == "my own key"
+    assert keyring.get_password("switchboard", f"DeepSeek-{tag}-ccr") == f"sk-ds-{tag}-secret"
+    assert data["routes"]["ccr"] == {"default": f"DeepSeek-{tag}/deepseek-chat"} and data["active_route"] == "ccr"
+    assert data["routes"]["ccr-Everyday"]["default"] == f"DeepSeek-{tag}-ccr/deepseek-chat"
+    assert f"Added provider 'DeepSeek {tag}' as 'DeepSeek-{tag}-ccr'" in out

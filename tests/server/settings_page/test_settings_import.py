@@ -118,3 +118,51 @@ def test_api_import_of_a_damaged_database_is_a_plain_error(make_server, signed_i
     body = r.json()
     assert body["type"] == "error" and "damaged" in body["error"]["message"]
     assert not server.settings.config_path.exists()
+
+
+def test_api_brings_in_what_reads_and_names_the_damaged_one(make_server, signed_in, tmp_path: Path) -> None:
+    home, db, _ = peer_home(tmp_path)
+    data = bytearray(db.read_bytes())
+    data[100:4096] = b"\xff" * (4096 - 100)
+    db.write_bytes(bytes(data))
+    server = make_server({})
+    server.app.config["IMPORT_HOME"] = str(home)
+    client = signed_in(server)
+    found = client.get("import")
+    assert found["providers"] == 4 and len(found["problems"]) == 1 and "damaged" in found["problems"][0]
+    r = client.call("POST", "import", {})
+    assert r.status_code == 200, r.text
+    lines = r.json()["lines"]
+    assert lines[0].startswith("Left behind: ") and "damaged" in lines[0]
+    assert set(json.loads(server.settings.config_path.read_text())["providers"]) == {
+        f"Zhipu-GLM-{TAG}", f"Kimi-{TAG}", f"OpenRouter-{TAG}", f"Gemini-{TAG}"}
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no Chromium")
+def test_import_setup_asks_for_the_missing_key(make_server, new_page, tmp_path: Path) -> None:
+    setup = {"format": "switchboard-setup", "version": 1,
+             "providers": {"lab": {"type": "openai", "base_url": "https://lab.example/v1", "api_key": "",
+                                   "needs_key": True, "name": "Lab", "models": ["m1"]}},
+             "routes": {"main": {"name": "Main", "default": "lab/m1"}}, "active_route": "main"}
+    shared = tmp_path / "setup.json"
+    shared.write_text(json.dumps(setup))
+    server = make_server({"providers": {"other": {"type": "openai", "base_url": "https://o.example/v1",
+                                                  "api_key": "", "models": ["x"]}},
+                          "routes": {"r": {"default": "other/x"}}, "active_route": "r"})
+    page = new_page(server)
+    expect(page.get_by_role("heading", name="Providers", exact=True)).to_be_visible()
+    page.locator("#import-setup-file").set_input_files(str(shared))
+    expect(page.get_by_text("Setup imported. Add the keys of: Lab")).to_be_visible()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog.locator("#provider-name")).to_have_value("Lab")
+    expect(dialog.locator("#provider-key")).to_be_visible()
+    data = json.loads(server.settings.config_path.read_text())
+    assert data["providers"]["lab"]["api_key"] == "keyring" and data["active_route"] == "r"
+    assert data["routes"]["main"]["default"] == "lab/m1"   # added, not made active behind the user's back
+    with page.expect_download() as info:
+        page.keyboard.press("Escape")
+        page.get_by_role("button", name="Export setup").click()
+    exported = json.loads(Path(info.value.path()).read_text())
+    assert exported["format"] == "switchboard-setup" and exported["providers"]["lab"]["needs_key"] is True
+    assert not page.js_errors
