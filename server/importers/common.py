@@ -61,3 +61,15 @@ def add_model(models: list[str], model: Any) -> None:
 
 def plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def sanitize_id(name: str) -> str:
+    """A provider or route id from a name (as claude-code-router 2's import
+    makes them, so both versions' imports find each other's entries)."""
+    pid = re.sub(r"[^A-Za-z0-9_.-]+", "-", name.strip())
+    pid = re.sub(r"-{2,}", "-", pid).lstrip("_.-")[:64].rstrip("-")
+    return pid or "provider"
+
+
+def with_suffix(base: str, suffix: str) -> str:
+    return base[: 64 - len(suffix)] + suffix

@@ -14,8 +14,7 @@ from typing import Any, Callable, Iterable, Protocol
 from urllib.parse import urlsplit
 
 from server import config as config_mod
-from server.ccr_import.convert import _sanitize, _with_suffix
-from server.importers.common import plural
+from server.importers.common import plural, sanitize_id, with_suffix
 from server.importers.model import ImportFailed, Source, SourceProvider
 from server.secrets import KeyringUnavailable
 
@@ -66,9 +65,9 @@ def _key_words(ref: str, needs: bool) -> str:
 
 
 def _provider_id(name: str, src: Source, providers: dict[str, Any], taken: set[str]) -> str:
-    base = _sanitize(name)
+    base = sanitize_id(name)
     for n in range(0, 100):
-        pid = base if n == 0 else _with_suffix(base, f"-{src.id_suffix}" + (f"-{n}" if n > 1 else ""))
+        pid = base if n == 0 else with_suffix(base, f"-{src.id_suffix}" + (f"-{n}" if n > 1 else ""))
         if pid in taken:
             continue
         old = providers.get(pid)
@@ -78,9 +77,9 @@ def _provider_id(name: str, src: Source, providers: dict[str, Any], taken: set[s
 
 
 def _route_id(wanted: str, src: Source, routes: dict[str, Any], taken: set[str]) -> str:
-    base = _sanitize(wanted)
+    base = sanitize_id(wanted)
     for n in range(1, 1000):
-        rid = base if n == 1 else _with_suffix(base, f"-{n}")
+        rid = base if n == 1 else with_suffix(base, f"-{n}")
         if rid in taken:
             continue
         old = routes.get(rid)
