@@ -88,7 +88,7 @@ def _route_id(wanted: str, src: Source, routes: dict[str, Any], taken: set[str])
     raise ImportFailed(f"cannot find a free route id for {wanted!r}")
 
 
-def _entry(p: SourceProvider, src: Source, old: Any) -> tuple[dict[str, Any], str | None, bool]:
+def _entry(p: SourceProvider, src: Source) -> tuple[dict[str, Any], str | None, bool]:
     """The switchboard.json entry, the key for the keyring, whether a key is still needed."""
     key: str | None = None
     needs = False
@@ -121,7 +121,7 @@ def _add(plan: Plan, src: Source, *, activate: bool) -> bool:
         taken.add(pid)
         ids[p.name] = pid
         old = out["providers"].get(pid)
-        entry, key, needs = _entry(p, src, old)
+        entry, key, needs = _entry(p, src)
         if needs and isinstance(old, dict) and old.get("api_key") == "keyring":
             needs = False   # imported before: the key may have been added since
         out["providers"][pid] = entry

@@ -3,8 +3,12 @@
 ``file:…?mode=ro``: SQLite refuses every write through this connection, so
 the source file's bytes cannot change. All reads happen in one read
 transaction, so a database in WAL mode that its app writes meanwhile gives
-one consistent snapshot. Failures become :class:`ImportSourceError` with a
-plain message, chosen by SQLite's error code (never by its text).
+one consistent snapshot. When no app has the database open for writing
+(no -wal / -journal beside it), ``&immutable=1`` is added so SQLite leaves
+no -wal / -shm files behind either; a write noticed meanwhile means the
+read is done again the ordinary way. Failures become
+:class:`ImportSourceError` with a plain message, chosen by SQLite's error
+code (never by its text).
 """
 from __future__ import annotations
 
@@ -57,10 +61,21 @@ def read(path: Path, app: str, fn: Callable[[sqlite3.Connection], T]) -> T:
     again the ordinary read-only way, which takes part in the app's locking.
     """
     if not any(p.exists() for p in _companions(path)):
+        before = _stat(path)
         result = _read(path, app, fn, immutable=True)
-        if not any(p.exists() for p in _companions(path)):
+        # A write that came and went meanwhile (cc-switch uses a rollback
+        # journal: its -journal lives only while it writes) changes the file.
+        if not any(p.exists() for p in _companions(path)) and _stat(path) == before:
             return result
     return _read(path, app, fn, immutable=False)
+
+
+def _stat(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns, st.st_ino
 
 
 def _read(path: Path, app: str, fn: Callable[[sqlite3.Connection], T], *, immutable: bool) -> T:

@@ -120,3 +120,31 @@ def test_unreachable_keyring_is_a_plain_error() -> None:
         plan_mod.apply(plan, existing={}, secrets=SecretStore(Broken(), environ={}), save=lambda d: None)
     assert "'p'" in str(info.value) and "SECRET-VALUE" not in str(info.value)
     assert not isinstance(info.value, KeyringUnavailable)
+
+
+def test_a_write_during_an_immutable_read_is_read_again(home: Path, tag: str, monkeypatch) -> None:
+    """cc-switch writes with a rollback journal that exists only while it
+    writes: a write that comes and goes during the lock-free read is seen
+    (the file changed) and the read is done again, the locking way."""
+    from server.importers import ccswitch, sqlite_ro
+
+    db = build_ccswitch(home / "cc-switch.db", ccswitch_rows(tag), current_override="glm-1")
+    writer = sqlite3.connect(db)
+    writer.execute("PRAGMA journal_mode = DELETE")
+    writer.commit()
+    modes: list[bool] = []
+    real_read = sqlite_ro._read
+
+    def read_then_write(path, app, fn, *, immutable):
+        modes.append(immutable)
+        result = real_read(path, app, fn, immutable=immutable)
+        if immutable:
+            writer.execute("UPDATE providers SET name = 'Renamed' WHERE id = 'kimi-1'")
+            writer.commit()
+        return result
+
+    monkeypatch.setattr(sqlite_ro, "_read", read_then_write)
+    src = ccswitch.read(db, home=home)
+    writer.close()
+    assert modes == [True, False]
+    assert "Renamed" in [p.name for p in src.providers]
