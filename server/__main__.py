@@ -82,11 +82,13 @@ async def _serve(app, host: str, port: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["import-ccr"]:
-        # switchboard import-ccr [PATH]: bring in a claude-code-router config.
-        from server.ccr_import import main as import_ccr_main
+    if argv[:1] in (["import"], ["import-ccr"], ["export"]):
+        # switchboard import [PATH] (import-ccr: its old name) / export [--out FILE]
+        from server.importers import cli as importers_cli
 
-        return import_ccr_main(argv[1:])
+        if argv[0] == "export":
+            return importers_cli.export_main(argv[1:])
+        return importers_cli.import_main(argv[1:], prog=f"switchboard {argv[0]}")
     if argv[:1] == ["settings-link"]:
         from server.instance import settings_link_main
 

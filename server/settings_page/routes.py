@@ -9,6 +9,7 @@ module, imported here so they register on it:
 * ``network_api``     proxy, CA file, timeouts
 * ``routes_api``      routes and the active route
 * ``setup_api``       the first-run guide
+* ``import_api``      bring in claude-code-router / cc-switch settings; export a setup
 * ``activity_api``    recent requests
 * ``claude_code_api`` Connect Claude Code, the access key
 * ``events_api``      change notices for an open page (server-sent events, a short poll)
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 from server.settings_page import (activity_api, claude_code_api, events_api, network_api,  # noqa: F401
                                   pages, providers_api, routes_api, setup_api, state_api)
+from server.settings_page import import_api  # noqa: F401,E402
 from server.settings_page.common import bp
 
 __all__ = ["bp"]

@@ -17,9 +17,38 @@
     for (const p of SB.state.providers) list.append(providerCard(p));
     if (!SB.state.providers.length) list.append(h("p", { class: "card empty", text: t("providers.empty") }));
     main().replaceChildren(
-      head("providers.title", "providers.intro",
-        h("button", { class: "primary", type: "button", id: "add-provider", onclick: () => providerDialog(null), text: t("providers.add") })),
+      head("providers.title", "providers.intro", h("div", { class: "row" }, ...setupFileButtons(),
+        h("button", { class: "primary", type: "button", id: "add-provider", onclick: () => providerDialog(null), text: t("providers.add") }))),
       ...banners(), list);
+  }
+  // Export setup: providers, routes and network settings without any key
+  // (issue 17); Import setup reads such a file and asks for the missing keys.
+  function setupFileButtons() {
+    const file = h("input", { type: "file", id: "import-setup-file", accept: ".json,application/json", hidden: true,
+      "aria-label": t("import.setupButton"), onchange: async () => {
+      const chosen = file.files && file.files[0];
+      file.value = "";
+      if (!chosen) return;
+      try {
+        const r = await api("POST", "import", { setup: JSON.parse(await chosen.text()) });
+        await refresh();
+        const needs = SB.state.providers.filter((p) => (r.needs_keys || []).includes(p.id));
+        toast(needs.length ? t("import.needsKeys", { names: needs.map((p) => p.name).join(", ") }) : t("import.setupDone"));
+        if (needs.length) providerDialog(needs[0]);
+      } catch (e) { toast(e instanceof SyntaxError ? t("import.notSetup") : e.message); }
+    } });
+    return [file,
+      h("button", { type: "button", id: "import-setup", text: t("import.setupButton"), onclick: () => file.click() }),
+      h("button", { type: "button", id: "export-setup", text: t("export.button"), onclick: async () => {
+        try {
+          const r = await api("GET", "export");
+          const url = URL.createObjectURL(new Blob([JSON.stringify(r.setup, null, 2) + "\n"], { type: "application/json" }));
+          const a = h("a", { href: url, download: "switchboard-setup.json" });
+          document.body.append(a); a.click(); a.remove();
+          setTimeout(() => URL.revokeObjectURL(url), 1000);
+          toast(t("export.done"));
+        } catch (e) { toast(e.message); }
+      } })];
   }
   function providerCard(p) {
     const result = h("div", { class: "result", role: "status", "aria-live": "polite" });

@@ -31,7 +31,39 @@
     else if (setup.step === 2) setupKey(card);
     else return setupConnect(card);
   }
+  // Settings found in claude-code-router / cc-switch are offered first
+  // (issue 17): one click brings in their providers, routes and keys.
+  async function importOffer(card) {
+    if (setup.found === undefined) {
+      try { setup.found = await api("GET", "import"); } catch (e) { setup.found = null; }
+    }
+    const f = setup.found;
+    if (!f || !f.providers || !card.isConnected || card.querySelector("#import-offer")) return;
+    const apps = [...new Set(f.sources.map((s) => s.kind.replace(/ \d+$/, "")))].join(" / ");
+    const result = h("div", { class: "result", role: "status", "aria-live": "polite" });
+    const box = h("div", { class: "notice-box", id: "import-offer" });
+    const bring = h("button", { type: "button", id: "import-bring", text: t("import.bring", { count: f.providers }), onclick: async () => {
+      bring.disabled = true;
+      busy(result, t("import.working"));
+      try {
+        const r = await api("POST", "import", {});
+        setup.found = null;
+        await refresh();
+        box.replaceChildren(h("h2", { id: "import-done", text: t("import.doneTitle") }),
+          h("ul", { class: "import-report" }, r.lines.map((line) => h("li", { text: line }))),
+          h("button", { type: "button", class: "primary", id: "import-continue", text: t("common.continue"),
+            onclick: () => { setup.step = 3; renderSetup(); focusMain(); } }));
+        card.replaceChildren(box);
+        box.querySelector("#import-continue").focus();
+      } catch (e) { SB.errorResult(result, e); bring.disabled = false; }
+    } });
+    box.append(h("p", { text: t("import.offer", { apps, count: f.providers }) }),
+      h("div", { class: "row" }, bring, h("button", { type: "button", class: "link", id: "import-no", text: t("import.no"),
+        onclick: () => { setup.found = null; box.remove(); } })), result);
+    card.prepend(box);
+  }
   function setupChoose(card) {
+    importOffer(card);
     const current = setup.preset || "openai";
     const grid = h("fieldset", { class: "preset-grid" }, h("legend", null, h("h2", { id: "setup-step-title", text: t("setup.choose") })),
       SB.state.presets.map((p) => {

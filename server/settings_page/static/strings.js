@@ -332,6 +332,18 @@ window.SWITCHBOARD_STRINGS = {
     "setup.manualNext": "Claude Code is not connected yet. Copy the base URL and the access key from the Claude Code screen into Claude Code's settings, then restart Claude Code.",
     "setup.openSettings": "Open settings",
     "setup.openClaude": "Go to the Claude Code screen",
-    "setup.skip": "Skip the guide"
+    "setup.skip": "Skip the guide",
+    "import.offer": "We found your {apps} settings: bring in {count} providers?",
+    "import.bring": "Bring in {count} providers",
+    "import.no": "No, thanks",
+    "import.working": "Bringing them in… keys go to your computer's password store.",
+    "import.doneTitle": "Brought in",
+    "import.setupButton": "Import setup",
+    "import.setupDone": "Setup imported.",
+    "import.needsKeys": "Setup imported. Add the keys of: {names}",
+    "import.notSetup": "That file is not a Switchboard setup (made with Export setup).",
+    "export.button": "Export setup",
+    "export.done": "Saved switchboard-setup.json: your providers, routes and network settings, without any key.",
+    "error.import_failed": "{detail}"
   }
 };

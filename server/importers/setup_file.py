@@ -1,0 +1,72 @@
+"""A setup written by ``switchboard export``: no keys in it, so the providers
+that need one are named (CLI) or asked for (settings page)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from server.importers.export import FORMAT, VERSION
+from server.importers.model import ImportSourceError, Source, SourceProvider, SourceRoute
+
+KIND = "a Switchboard setup"
+MARK = "switchboard-setup"
+_SLOTS = ("default", "fable", "opus", "sonnet", "haiku", "think", "long_context", "image", "web_search", "fallback")
+
+
+def looks_like(data: Any) -> bool:
+    return isinstance(data, dict) and data.get("format") == FORMAT
+
+
+def convert(data: dict[str, Any], path: str = "") -> Source:
+    version = data.get("version")
+    if not isinstance(version, int) or version > VERSION:
+        raise ImportSourceError(f"{path or 'the setup'} was written by a newer Switchboard (setup version "
+                                f"{version}); update Switchboard, then import again.")
+    src = Source(kind=KIND, mark=MARK, path=path, route_prefix="setup", id_suffix="shared")
+    for pid, e in (data.get("providers") or {}).items():
+        if not isinstance(e, dict) or not isinstance(pid, str):
+            continue
+        ref = e.get("api_key") if isinstance(e.get("api_key"), str) else ""
+        extra = {k: v for k, v in e.items() if k not in ("type", "base_url", "api_key", "models", "name",
+                                                         "profile", "needs_key", "imported_from")}
+        if isinstance(e.get("name"), str) and e["name"]:
+            extra["name"] = e["name"]
+        p = SourceProvider(name=pid, type=str(e.get("type", "")), base_url=str(e.get("base_url", "")),
+                           models=[m for m in e.get("models") or [] if isinstance(m, str)],
+                           key_env=ref[4:] if ref.startswith("env:") else "",
+                           needs_key=bool(e.get("needs_key")), profile=str(e.get("profile") or ""), extra=extra)
+        src.providers.append(p)
+    active = data.get("active_route")
+    for rid, r in (data.get("routes") or {}).items():
+        if not isinstance(r, dict):
+            continue
+        route = SourceRoute(name=str(r.get("name") or rid), id=str(rid), active=rid == active)
+        for slot in _SLOTS:
+            value = r.get(slot)
+            for target in [value] if isinstance(value, str) else value if isinstance(value, list) else []:
+                pid, _, model = str(target).partition("/")
+                route.slots.setdefault(slot, []).append((pid, model))
+        route.extra = {k: v for k, v in r.items() if k not in _SLOTS and k not in ("name", "imported_from")}
+        src.routes.append(route)
+    for section in ("server", "network"):
+        if isinstance(data.get(section), dict):
+            src.extra_config[section] = data[section]
+    return src
+
+
+def read_text(text: str, path: str) -> Source:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ImportSourceError(f"{path} is not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    if not looks_like(data):
+        raise ImportSourceError(f"{path} is not a Switchboard setup")
+    return convert(data, path)
+
+
+def read(path: Path) -> Source:
+    try:
+        return read_text(path.read_text(encoding="utf-8-sig"), str(path))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ImportSourceError(f"cannot read {path}: {getattr(exc, 'strerror', None) or 'not UTF-8 text'}") from None

@@ -1,0 +1,138 @@
+"""Come over in one click: the first-run offer to bring in claude-code-router
+/ cc-switch settings, importing a shared setup, and "Export setup".
+
+* ``GET  /settings/api/import``  what was found in the other apps' usual places
+* ``POST /settings/api/import``  bring it in (``{"setup": {...}}``: a shared setup instead)
+* ``GET  /settings/api/export``  this setup without any key
+
+The work is server/importers'; here it runs off the event loop, inside
+``Gateway.update_config`` (so hand edits are kept and the change applies at
+once), with the keys stored only for a config that validates and put back
+if the save fails. The home the importers look in is ``IMPORT_HOME`` in the
+app config when set (tests), else the user's home.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from quart import Response, current_app
+
+from server.errors import SwitchboardError
+from server.importers import detect, export, plan as plan_mod, setup_file
+from server.importers.model import ImportSourceError
+from server.routes.common import gateway
+from server.settings_page.common import bp, json_response, off_loop, read_body, update
+
+
+class _Unchanged(Exception):
+    """Everything was imported before: the config is not written again."""
+
+
+def _home() -> Path:
+    configured = current_app.config.get("IMPORT_HOME")
+    return Path(configured) if configured else Path.home()
+
+
+def _failed(exc: ImportSourceError) -> SwitchboardError:
+    return SwitchboardError(str(exc), status=422,
+                            details={"code": "import_failed", "params": {"detail": str(exc)}})
+
+
+def _found(home: Path) -> dict[str, Any]:
+    places, _ = detect.found_places(home, os.environ, sys.platform)
+    sources, problems = [], []
+    for place in places:
+        try:
+            src = detect.read(place.path, home=home, environ=os.environ)
+        except ImportSourceError as exc:
+            problems.append(str(exc))
+            continue
+        n = getattr(src, "provider_count", None)
+        sources.append({"kind": place.kind, "path": str(place.path),
+                        "providers": n if n is not None else len(src.providers)})
+    return {"sources": sources, "providers": sum(s["providers"] for s in sources), "problems": problems}
+
+
+@bp.get("/settings/api/import")
+async def import_found() -> Response:
+    return json_response(await off_loop(_found, _home()))
+
+
+@bp.post("/settings/api/import")
+async def import_now() -> Response:
+    gw = gateway()
+    body = await read_body()
+    home = _home()
+
+    problems: list[str] = []
+
+    def read_sources() -> list[Any]:
+        if isinstance(body.get("setup"), dict):
+            if not setup_file.looks_like(body["setup"]):
+                raise ImportSourceError("that file is not a Switchboard setup (made with Export setup)")
+            return [setup_file.convert(body["setup"], "")]
+        places, _ = detect.found_places(home, os.environ, sys.platform)
+        if not places:
+            raise ImportSourceError("no claude-code-router or cc-switch settings were found any more")
+        sources, errors = [], []
+        for place in places:
+            try:
+                sources.append(detect.read(place.path, home=home, environ=os.environ))
+            except ImportSourceError as exc:   # the others still come in; this one is named
+                errors.append(exc)
+        if not sources:
+            raise errors[0]
+        problems.extend(f"Left behind: {exc}" for exc in errors)
+        return sources
+
+    try:
+        sources = await off_loop(read_sources)
+    except ImportSourceError as exc:
+        raise _failed(exc) from None
+    written: list[tuple[str, str | None]] = []
+    result: dict[str, Any] = {}
+
+    def edit(data: dict[str, Any]) -> None:
+        # The imported route becomes active only when none works yet: the
+        # page never switches routes silently (the report names the new ones).
+        plan = plan_mod.build(sources, data, activate=data.get("active_route") not in data["routes"])
+
+        class Recording:
+            def get(self, entry: str) -> str | None:
+                return gw.secrets.get(entry)
+
+            def set(self, entry: str, value: str) -> None:
+                written.append((entry, gw.secrets.get(entry)))
+                gw.secrets.set(entry, value)
+
+            def delete(self, entry: str) -> None:
+                gw.secrets.delete(entry)
+
+        changed = plan_mod.apply(plan, existing=data, secrets=Recording(), save=lambda new: None)
+        result.update(lines=[*problems, *plan.lines], needs_keys=plan.needs_keys, created=plan.created, changed=changed,
+                      providers=plan.providers_found)
+        if not changed:
+            raise _Unchanged  # the same import again: nothing to write
+        data.clear()
+        data.update(plan.config)
+
+    try:
+        await update(gw, edit)
+    except _Unchanged:
+        pass
+    except ImportSourceError as exc:
+        await off_loop(plan_mod._restore, gw.secrets, written)
+        raise _failed(exc) from None
+    except BaseException:
+        await off_loop(plan_mod._restore, gw.secrets, written)
+        raise
+    return json_response({"ok": True, **result})
+
+
+@bp.get("/settings/api/export")
+async def export_setup() -> Response:
+    doc, notes = export.build(gateway().config.raw)
+    return json_response({"setup": doc, "notes": notes})
