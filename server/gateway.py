@@ -32,6 +32,7 @@ from server.providers.base import Provider
 from server.providers.presets import profile_for
 from server.secrets import KeyringUnavailable, SecretStore
 from server.session_pins import SessionPins
+from server.sessions import Sessions
 from server.settings import Settings
 
 log = logging.getLogger("switchboard")
@@ -104,6 +105,7 @@ class Gateway:
         self.listeners: list[Callable[[str], None]] = []
         self.dispatcher = Dispatcher()
         self.pins = SessionPins()
+        self.sessions = Sessions()  # live Claude Code sessions and their own route choices
         # The latest request failure in plain words, for the tray's status line.
         self.last_error: str | None = None
         # Where this instance serves (set when the server starts listening)
