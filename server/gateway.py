@@ -280,6 +280,17 @@ class Gateway:
 
         self.update_config(edit)
 
+    def move_session(self, session_id: str, route_id: str | None) -> bool:
+        """Send one Claude Code session's next requests to ``route_id`` (None:
+        back to its route address or the active route); False when no such
+        live session. Other sessions are untouched (server/sessions.py)."""
+        if route_id is not None and route_id not in self._config.routes:
+            raise NotFound(f"no route named {route_id!r}")
+        moved = self.sessions.choose(session_id, route_id)
+        if moved:
+            self._notify("sessions")
+        return moved
+
     def _notify(self, what: str) -> None:
         for listener in list(self.listeners):
             try:

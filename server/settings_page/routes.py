@@ -11,6 +11,7 @@ module, imported here so they register on it:
 * ``setup_api``       the first-run guide
 * ``activity_api``    recent requests
 * ``claude_code_api`` Connect Claude Code, the access key
+* ``sessions_api``    live Claude Code sessions, moving one to another route
 * ``events_api``      change notices for an open page (server-sent events, a short poll)
 
 Config edits are pure functions (edits.py) validated by ``config.parse``
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 from server.settings_page import (activity_api, claude_code_api, events_api, network_api,  # noqa: F401
                                   pages, providers_api, routes_api, setup_api, state_api)
+from server.settings_page import sessions_api  # noqa: F401  (issue 16)
 from server.settings_page.common import bp
 
 __all__ = ["bp"]
