@@ -3,8 +3,8 @@
 A session is named by Claude Code's ``x-claude-code-session-id`` header, or
 the ``session_id`` in ``metadata.user_id`` (server/session_pins.session_of).
 For each session seen in the last ``KEEP_SECONDS``: its working directory
-(from the ``Working directory:`` line of Claude Code's system prompt; for
-display only, never trusted), first and last seen, the route address it came
+(from the ``Working directory:`` line Claude Code states; for display
+only, never trusted), first and last seen, the route address it came
 in on, the route and ``provider/model`` that last answered, requests and
 tokens.
 
@@ -30,8 +30,8 @@ from typing import Any, Callable
 MAX_SESSIONS = 200
 KEEP_SECONDS = 6 * 3600.0
 LOOK_FOR_CWD = 3          # requests whose system prompt is searched for the working directory
-_CWD = re.compile(r"Working directory:\s*([^\n\r]{1,400})")
-_MARK = "Working directory:"
+_CWD = re.compile(r"[Ww]orking directory:[ \t]*([^\n\r]{1,400})")
+_MARK = "orking directory:"
 
 
 @dataclass(frozen=True)
@@ -50,13 +50,17 @@ class Session:
 
 
 def working_directory(body: dict[str, Any]) -> str | None:
-    """The ``Working directory:`` line of the system prompt (display only)."""
-    system = body.get("system")
+    """The working directory Claude Code states (display only): the
+    ``Working directory:`` line of its system prompt, or the ``Primary
+    working directory:`` line of the environment block newer versions send
+    as an early ``system`` message."""
     texts: list[str] = []
-    if isinstance(system, str):
-        texts.append(system)
-    elif isinstance(system, list):
-        texts.extend(b.get("text", "") for b in system if isinstance(b, dict) and isinstance(b.get("text"), str))
+    _texts(body.get("system"), texts)
+    messages = body.get("messages")
+    if isinstance(messages, list):
+        for message in messages[:4]:
+            if isinstance(message, dict):
+                _texts(message.get("content"), texts)
     for text in texts:
         if _MARK not in text:
             continue
@@ -65,6 +69,13 @@ def working_directory(body: dict[str, Any]) -> str | None:
             value = "".join(ch for ch in match.group(1).strip() if ch.isprintable())
             return value or None
     return None
+
+
+def _texts(content: Any, out: list[str]) -> None:
+    if isinstance(content, str):
+        out.append(content)
+    elif isinstance(content, list):
+        out.extend(b["text"] for b in content if isinstance(b, dict) and isinstance(b.get("text"), str))
 
 
 class Sessions:

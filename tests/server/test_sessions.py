@@ -24,6 +24,11 @@ def claude_body(cwd: str = "/home/ana/project") -> dict:
 def test_working_directory_from_the_system_prompt():
     assert working_directory(claude_body("/srv/app")) == "/srv/app"
     assert working_directory({"system": "Working directory: C:\\Users\\ana\\proj\r\nmore"}) == "C:\\Users\\ana\\proj"
+    # Newer Claude Code: an environment block as an early "system" message.
+    newer = {"messages": [{"role": "user", "content": "Say hi"},
+                          {"role": "system", "content": [{"type": "text", "text": "# Environment\n"
+                           " - Primary working directory: /tmp/shop\n - Is a git repository: false\n"}]}]}
+    assert working_directory(newer) == "/tmp/shop"
     assert working_directory({"system": "no such line"}) is None
     assert working_directory({"messages": []}) is None
     assert working_directory({"system": "Working directory: /a\x1b[31m/b"}) == "/a[31m/b"  # no control characters
