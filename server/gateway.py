@@ -106,7 +106,8 @@ class Gateway:
         self.listeners: list[Callable[[str], None]] = []
         self.dispatcher = Dispatcher()
         self.pins = SessionPins()
-        self.sessions = Sessions()  # live Claude Code sessions and their own route choices
+        # Live Claude Code sessions and their own route choices.
+        self.sessions = Sessions(on_new=lambda: self._notify("sessions"))
         # The latest request failure in plain words, for the tray's status line.
         self.last_error: str | None = None
         # Where this instance serves (set when the server starts listening)

@@ -80,8 +80,9 @@ def _texts(content: Any, out: list[str]) -> None:
 
 class Sessions:
     def __init__(self, clock: Callable[[], float] = time.time, *, max_sessions: int = MAX_SESSIONS,
-                 keep_seconds: float = KEEP_SECONDS) -> None:
+                 keep_seconds: float = KEEP_SECONDS, on_new: Callable[[], None] | None = None) -> None:
         self._clock = clock
+        self._on_new = on_new  # a session appeared (the tray's Sessions menu follows)
         self._max = max_sessions
         self._keep = keep_seconds
         self._items: OrderedDict[str, Session] = OrderedDict()
@@ -96,7 +97,8 @@ class Sessions:
         now = self._clock()
         with self._lock:
             old = self._items.get(sid)
-            if old is None or now - old.last_seen > self._keep:
+            new = old is None or now - old.last_seen > self._keep
+            if new:
                 old = Session(sid, now, now)
             cwd = old.cwd
             if cwd is None and old.requests < LOOK_FOR_CWD:
@@ -106,7 +108,10 @@ class Sessions:
             self._items.move_to_end(sid)
             self._trim(now)
             self.version += 1
-            return old.chosen_route
+            chosen = old.chosen_route
+        if new and self._on_new is not None:
+            self._on_new()
+        return chosen
 
     def answered(self, sid: str | None, route: str, target: str, usage: dict[str, Any]) -> None:
         """Who answered the session's request, and its tokens."""

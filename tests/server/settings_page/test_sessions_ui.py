@@ -116,3 +116,22 @@ def test_a_session_choice_beats_its_route_address(make_server, upstream, upstrea
     r = page.call("POST", "sessions/not-a-session/route", {"route": "r2"})
     assert r.status_code == 400 and r.json()["error"]["details"]["code"] == "no_such_session"
     assert page.get("sessions")["sessions"][0]["chosen_route"] == "r1"
+
+
+def test_the_tray_opens_the_page_on_a_screen(make_server, browser):
+    """The tray's "Use a route for a project…" opens the launch file with a
+    screen: the page signs in and shows that screen (no token in the address
+    the browser is given)."""
+    from server.settings_page.launch import login_file
+
+    server = make_server({})
+    path = login_file(server.app, server.port, server.settings.home, screen="claude")
+    assert "token" not in path.as_uri()
+    ctx = browser.new_context()
+    try:
+        page = ctx.new_page()
+        page.goto(path.as_uri())
+        expect(page.get_by_role("heading", name="A route for a project")).to_be_visible()
+        assert page.url.endswith("/settings/#claude")
+    finally:
+        ctx.close()
