@@ -48,6 +48,11 @@ def _address_route(route_id: str | None) -> str | None:
     return route_id
 
 
+def _still_there(route_id: str | None, config: Any) -> str | None:
+    """A session's own route choice, unless that route was deleted since."""
+    return route_id if route_id is not None and route_id in config.routes else None
+
+
 @bp.post("/v1/messages")
 async def create_message(route_id: str | None = None) -> Response:
     gw = gateway()
@@ -59,7 +64,7 @@ async def create_message(route_id: str | None = None) -> Response:
     config = gw.request_config()
     # A session's own choice > the route address > the active route (an
     # explicit provider/model in the request wins over all: routing.resolve).
-    chosen = gw.sessions.seen(session, body, address)
+    chosen = _still_there(gw.sessions.seen(session, body, address), config)
     with nesting_errors(body):
         decision = routing.resolve(body, config, body_bytes=size, route_id=chosen or address)
     meta = {**request_meta(), "ping_interval": gw.settings.ping_interval}
@@ -154,10 +159,11 @@ async def count_tokens(route_id: str | None = None) -> Response:
     body = await json_body()
     validate_messages_request(body, count_tokens=True)
     session = session_pins.session_of(request.headers.get("x-claude-code-session-id"), body)
-    chosen = gw.sessions.choice(session)
+    config = gw.request_config()
+    chosen = _still_there(gw.sessions.choice(session), config)
     with nesting_errors(body):
         # same errors as /v1/messages
-        routing.resolve(body, gw.request_config(), route_id=chosen or address)
+        routing.resolve(body, config, route_id=chosen or address)
         # tiktoken releases the GIL while encoding; keep the event loop free.
         count = await asyncio.to_thread(tokens.count_request, body)
     return Response(orjson.dumps({"input_tokens": count}), content_type="application/json",

@@ -135,3 +135,26 @@ def test_the_tray_opens_the_page_on_a_screen(make_server, browser):
         assert page.url.endswith("/settings/#claude")
     finally:
         ctx.close()
+
+
+def test_a_session_whose_chosen_route_was_deleted_follows_the_active_route(make_server, upstream, upstream2,
+                                                                          signed_in):
+    server = make_server({
+        "providers": {"one": openai_provider(upstream.url, models=["m1"]),
+                      "two": openai_provider(upstream2.url, models=["m2"])},
+        "routes": {"r1": {"default": "one/m1"}, "r2": {"default": "two/m2"}},
+        "active_route": "r1"})
+    server.secrets.set("one", "sk-first-000000000001")
+    server.secrets.set("two", "sk-second-00000000002")
+    upstream.default = json_script(completion("from one"))
+    upstream2.default = json_script(completion("from two"))
+    client = anthropic.Anthropic(base_url=server.url, api_key=ACCESS_KEY, max_retries=0,
+                                 default_headers={"x-claude-code-session-id": SESSION_A})
+    assert ask(client, "/p") == "from one"
+    page = signed_in(server)
+    assert page.call("POST", f"sessions/{SESSION_A}/route", {"route": "r2"}).status_code == 200
+    assert ask(client, "/p") == "from two"
+    assert page.call("DELETE", "routes/r2").status_code == 200
+    assert ask(client, "/p") == "from one"
+    assert client.messages.count_tokens(model="claude-sonnet-5", messages=[{"role": "user", "content": "x"}]).input_tokens
+    assert page.get("sessions")["sessions"][0]["chosen_route"] is None
