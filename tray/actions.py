@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from server import terminal
 from server.logs import redact
+from server.project_pins import route_address
 from server.secrets import ACCESS_KEY_ENV
 from tray import menu
 from tray.setup_text import claude_code_setup
@@ -144,9 +146,6 @@ class Actions:
 
     def open_claude_in(self, folder: str) -> None:
         """Claude Code in a terminal in a pinned folder, with the folder's route."""
-        from server import terminal
-        from server.project_pins import route_address
-
         gateway = self.deps.gateway()
         pinned = {p.folder: p for p in gateway.project_pins.listing()}.get(folder)
         if pinned is None:
