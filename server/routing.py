@@ -5,6 +5,9 @@ Precedence (first match wins; documented in README):
   > ``long_context`` > subagent marker > ``web_search`` > ``image``
   > ``think`` > tier (``fable`` / ``opus`` / ``sonnet`` / ``haiku``; ``fable``
   uses ``opus`` when the route has no ``fable`` slot) > ``default``.
+Which route's rules apply (issue 16): a session's own choice (server/
+sessions.py) > the route address the request came in on (``/r/<route>``) >
+the active route; the caller passes the first two as ``route_id``.
 The subagent marker is removed from the request whatever rule wins.
 The chosen slot's targets come first, then the route's ``fallback`` targets.
 
