@@ -62,6 +62,10 @@ def create_app(
     app.register_blueprint(health.bp)
     app.register_blueprint(messages.bp)
     app.register_blueprint(models.bp)
+    # Route addresses: http://127.0.0.1:3456/r/<route> is a base URL whose
+    # requests use that route whatever the active one is (issue 16 §1).
+    app.register_blueprint(messages.bp, url_prefix="/r/<route_id>", name="route_messages")
+    app.register_blueprint(models.bp, url_prefix="/r/<route_id>", name="route_models")
     from server.settings_page import routes as settings_routes
 
     app.register_blueprint(settings_routes.bp)

@@ -31,7 +31,9 @@ from server.providers.http import HttpxUpstream
 from server.providers.base import Provider
 from server.providers.presets import profile_for
 from server.secrets import KeyringUnavailable, SecretStore
+from server.project_pins import PinnedProject, ProjectPinError, ProjectPins
 from server.session_pins import SessionPins
+from server.sessions import Sessions
 from server.settings import Settings
 
 log = logging.getLogger("switchboard")
@@ -104,6 +106,8 @@ class Gateway:
         self.listeners: list[Callable[[str], None]] = []
         self.dispatcher = Dispatcher()
         self.pins = SessionPins()
+        # Live Claude Code sessions and their own route choices.
+        self.sessions = Sessions(on_new=lambda: self._notify("sessions"))
         # The latest request failure in plain words, for the tray's status line.
         self.last_error: str | None = None
         # Where this instance serves (set when the server starts listening)
@@ -111,6 +115,8 @@ class Gateway:
         self.serving_url: str | None = None
         self.claude_code = ClaudeCodeLink(settings.home / "claude-code")
         self.claude_code_notice: str | None = None
+        # Project folders pinned to a route (their .claude/settings.local.json).
+        self.project_pins = ProjectPins(settings.home / "project-pins")
 
     # -- lifecycle -------------------------------------------------------------
     async def startup(self) -> None:
@@ -283,6 +289,17 @@ class Gateway:
         instead of holding up the exit for the graceful timeout."""
         self._notify("stopping")
 
+    def move_session(self, session_id: str, route_id: str | None) -> bool:
+        """Send one Claude Code session's next requests to ``route_id`` (None:
+        back to its route address or the active route); False when no such
+        live session. Other sessions are untouched (server/sessions.py)."""
+        if route_id is not None and route_id not in self._config.routes:
+            raise NotFound(f"no route named {route_id!r}")
+        moved = self.sessions.choose(session_id, route_id)
+        if moved:
+            self._notify("sessions")
+        return moved
+
     def _notify(self, what: str) -> None:
         for listener in list(self.listeners):
             try:
@@ -367,6 +384,8 @@ class Gateway:
             except (ClaudeCodeError, OSError) as exc:
                 log.warning("claude code: could not move its settings to %s: %s", url,
                             getattr(exc, "strerror", None) or exc)
+        if key is not None:
+            self._follow_projects(url, key)
         if moved:
             self.claude_code_notice = (f"Switchboard moved to port {port} and Claude Code's settings "
                                        "now point there: restart Claude Code to use it.")
@@ -401,6 +420,37 @@ class Gateway:
         self.claude_code.disconnect(self._access_key_or_none())
         self.claude_code_notice = None
         self._notify("claude_code")
+
+    # -- project folders pinned to a route (server/project_pins.py) ----------------
+    def pin_project(self, folder: str, route_id: str) -> PinnedProject:
+        if route_id not in self._config.routes:
+            raise ProjectPinError(f"There is no route named {route_id!r}; choose one of your routes")
+        if self.serving_url is None:
+            raise ProjectPinError("Switchboard is not serving yet; pin the project once it runs")
+        pinned = self.project_pins.pin(folder, route_id, self.serving_url, self.access_key())
+        self._notify("projects")
+        return pinned
+
+    def unpin_project(self, folder: str) -> None:
+        self.project_pins.unpin(folder)
+        self._notify("projects")
+
+    def follow_projects(self) -> list[str]:
+        """After the access key changed: pinned projects get the new one."""
+        key = self._access_key_or_none()
+        if key is None or self.serving_url is None:
+            return []
+        return self._follow_projects(self.serving_url, key)
+
+    def _follow_projects(self, url: str, key: str) -> list[str]:
+        try:
+            moved = self.project_pins.follow(url, key)
+        except OSError as exc:
+            log.warning("project pins: could not update pinned projects: %s", exc.strerror or exc)
+            return []
+        if moved:
+            self._notify("projects")
+        return moved
 
 
 def serving_url(host: str, port: int) -> str:

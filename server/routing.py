@@ -5,6 +5,9 @@ Precedence (first match wins; documented in README):
   > ``long_context`` > subagent marker > ``web_search`` > ``image``
   > ``think`` > tier (``fable`` / ``opus`` / ``sonnet`` / ``haiku``; ``fable``
   uses ``opus`` when the route has no ``fable`` slot) > ``default``.
+Which route's rules apply (issue 16): a session's own choice (server/
+sessions.py) > the route address the request came in on (``/r/<route>``) >
+the active route; the caller passes the first two as ``route_id``.
 The subagent marker is removed from the request whatever rule wins.
 The chosen slot's targets come first, then the route's ``fallback`` targets.
 
@@ -60,15 +63,21 @@ def _targets(items: tuple[str, ...] | list[str]) -> list[Target]:
     return out
 
 
-def resolve(body: dict[str, Any], config: Config, *, body_bytes: int = 0) -> Decision:
+def resolve(body: dict[str, Any], config: Config, *, body_bytes: int = 0,
+            route_id: str | None = None) -> Decision:
     """The ordered targets for a validated request.
 
+    ``route_id`` replaces the active route (a route address ``/r/<route>``
+    or a session's own choice: server/sessions.py); the request's own
+    ``provider/model`` or ``claude-route-…``/``claude-model-…`` id still wins.
     Removes a subagent marker from ``body`` (in place) when one is found.
     """
     model = body["model"]
     # The marker is removed whatever rule wins: it must never reach a provider.
     marked = take_subagent_marker(body)
-    route = config.route
+    route = config.route if route_id is None else config.routes.get(route_id)
+    if route_id is not None and route is None:
+        raise unknown_route(route_id, config)
     if model_ids.might_be_listed(model):
         # An id from GET /v1/models: exactly that route or provider/model.
         listed = model_ids.lookup(model, config)
@@ -88,6 +97,13 @@ def resolve(body: dict[str, Any], config: Config, *, body_bytes: int = 0) -> Dec
     if route is None:
         raise InvalidRequest("No route is configured: open Switchboard's settings and add a provider")
     return _decide(body, route, body_bytes, marked)
+
+
+def unknown_route(route_id: str, config: Config) -> NotFound:
+    """A route address ``/r/<route>`` naming no route: say which exist."""
+    names = ", ".join(sorted(config.routes)[:50]) or "none yet (add one in Switchboard's settings)"
+    return NotFound(f"No route named {route_id[:64]!r}: use /r/<route> with one of Switchboard's "
+                    f"routes: {names}")
 
 
 def _decide(body: dict[str, Any], route: RouteConfig, body_bytes: int, marked: Target | None,

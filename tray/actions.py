@@ -8,11 +8,15 @@ not supported).
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from server import terminal
 from server.logs import redact
+from server.project_pins import route_address
+from server.secrets import ACCESS_KEY_ENV
 from tray import menu
 from tray.setup_text import claude_code_setup
 
@@ -23,7 +27,7 @@ log = logging.getLogger("switchboard.tray")
 class Deps:
     gateway: Callable[[], Any]             # the running Gateway
     port: Callable[[], int]                # where the server listens
-    login_page: Callable[[int], str | None]  # a file:// address that signs in to that port (no token in it)
+    login_page: Callable[..., str | None]  # (port, screen=""): a file:// address that signs in there (no token in it)
     proves_instance: Callable[[int], bool]   # does 127.0.0.1:<port> prove it is this instance?
     open_url: Callable[[str], bool]
     open_folder: Callable[[Path], bool]
@@ -56,6 +60,9 @@ class Actions:
             menu.AUTOSTART: self.toggle_autostart,
             menu.LOGS: self.open_logs,
             menu.USE_PORT: lambda: self.use_port(int(arg)),
+            menu.MOVE_SESSION: lambda: self.move_session(arg),
+            menu.PROJECTS: lambda: self.open_settings("claude"),
+            menu.OPEN_PROJECT: lambda: self.open_claude_in(str(arg)),
             menu.QUIT: self.deps.quit,
         }.get(action)
         if handler is None:
@@ -71,15 +78,16 @@ class Actions:
                 self.deps.refresh()
 
     # -- the actions -------------------------------------------------------------
-    def open_settings(self) -> None:
-        """Open a signed-in settings page, only on an address that proved it
-        is this instance (a program holding the port never gets a token),
-        and never with the token in the browser's command line."""
+    def open_settings(self, screen: str = "") -> None:
+        """Open a signed-in settings page (on ``screen``, when given), only on
+        an address that proved it is this instance (a program holding the
+        port never gets a token), and never with the token in the browser's
+        command line."""
         port = self.deps.port()
         if not self.deps.proves_instance(port):
             self.deps.notify("Switchboard", PORT_TAKEN_SETTINGS.format(port=port))
             return
-        page = self.deps.login_page(port)
+        page = self.deps.login_page(port, screen) if screen else self.deps.login_page(port)
         if page is None or not self.deps.open_url(page):
             self.deps.notify("Switchboard", "Could not open the browser. In a terminal, run: "
                                             "switchboard settings-link --open")
@@ -125,6 +133,38 @@ class Actions:
 
     def use_port(self, port: int) -> None:
         self.deps.use_port(port)
+
+    def move_session(self, arg: Any) -> None:
+        """One Claude Code session to another route (the others stay)."""
+        session_id, route_id = arg
+        gateway = self.deps.gateway()
+        if not gateway.move_session(session_id, route_id):
+            self.deps.notify("Switchboard", "That Claude Code session is no longer live")
+            return
+        where = gateway.config.routes[route_id].name if route_id else "its address or the active route"
+        self.deps.notify("Switchboard", f"That Claude Code session now uses {where} from its next request")
+
+    def open_claude_in(self, folder: str) -> None:
+        """Claude Code in a terminal in a pinned folder, with the folder's route."""
+        gateway = self.deps.gateway()
+        pinned = {p.folder: p for p in gateway.project_pins.listing()}.get(folder)
+        if pinned is None:
+            self.deps.notify("Switchboard", f"{folder} is not pinned to a route any more")
+            return
+        opened = terminal.open_claude(folder, route_address(self.base_url(), pinned.route), gateway.access_key(),
+                                      platform=self.deps.platform, environ=self.deps.environ,
+                                      key_in_keychain=not _environ(self.deps).get(ACCESS_KEY_ENV))
+        if opened.ok:
+            return
+        if opened.command and self.deps.copy_text(opened.command):
+            self.deps.notify("Switchboard", "No terminal program was found: the command to start Claude Code "
+                                            "was copied; paste it into a terminal")
+        else:
+            self.deps.notify("Switchboard", "Could not open a terminal; Settings → Claude Code shows the command")
+
+
+def _environ(deps: Deps) -> Mapping[str, str]:
+    return os.environ if deps.environ is None else deps.environ
 
 
 def _plain(exc: Exception) -> str:

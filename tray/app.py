@@ -53,7 +53,7 @@ class TrayApp:
         self._control_server: ServerThread | None = None
         self.actions = Actions(Deps(
             gateway=lambda: self.gateway, port=lambda: self.base.port,
-            login_page=lambda port: settings_link.login_page(self.app, port, settings.home),
+            login_page=lambda port, screen="": settings_link.login_page(self.app, port, settings.home, screen),
             proves_instance=lambda port: proves_instance(port, self.lock.secret), open_url=open_url,
             open_folder=desktop.open_folder, copy_text=desktop.copy_text,
             notify=lambda title, message: self.notify(title, message),

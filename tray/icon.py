@@ -142,6 +142,10 @@ def render_menu(pystray: Any, entries: list[Entry], on_action: Callable[[str, An
         if entry.kind == "status":
             items.append(pystray.MenuItem(entry.text, None, enabled=False))
             continue
+        if entry.kind == "submenu":
+            items.append(pystray.MenuItem(entry.text, render_menu(pystray, list(entry.children), on_action),
+                                          enabled=entry.enabled))
+            continue
         action = _callback(on_action, entry.action, entry.arg)
         checked = None if entry.checked is None else (lambda _i, c=entry.checked: c)
         items.append(pystray.MenuItem(entry.text, action, checked=checked, radio=entry.radio,
@@ -162,8 +166,11 @@ def describe(pystray_menu: Any) -> list[dict[str, Any]]:
         if item is type(pystray_menu).SEPARATOR:
             out.append({"separator": True})
             continue
-        out.append({"text": item.text, "enabled": item.enabled, "checked": item.checked,
-                    "radio": item.radio, "default": item.default})
+        entry = {"text": item.text, "enabled": item.enabled, "checked": item.checked,
+                 "radio": item.radio, "default": item.default}
+        if item.submenu:
+            entry["children"] = describe(item.submenu)
+        out.append(entry)
     return out
 
 

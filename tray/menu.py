@@ -30,6 +30,7 @@ class Entry:
     radio: bool = False
     enabled: bool = True
     default: bool = False      # the icon's click action, where the backend has one
+    children: tuple["Entry", ...] = ()  # kind "submenu": its entries
 
 
 SEPARATOR = Entry("separator")
@@ -43,6 +44,9 @@ DISCONNECT = "disconnect_claude"
 AUTOSTART = "toggle_autostart"
 LOGS = "open_logs"
 USE_PORT = "use_port"
+MOVE_SESSION = "move_session"        # arg: (session id, route id or None)
+PROJECTS = "open_projects"           # the settings page's Claude Code screen (folders, routes)
+OPEN_PROJECT = "open_claude_in"      # arg: a pinned project folder
 QUIT = "quit"
 
 
@@ -117,6 +121,7 @@ def build(state: AppState, caps: Caps = Caps()) -> list[Entry]:
         entries.append(Entry("item", "Disconnect Claude Code", DISCONNECT))
     else:
         entries.append(Entry("item", "Connect Claude Code…", CONNECT, enabled=claude_ok))
+    entries.extend(per_window(state, caps, claude_ok))
     entries.append(SEPARATOR)
     entries.append(Entry("item", "Start at login", AUTOSTART, checked=bool(state.autostart),
                          enabled=state.autostart is not None))
@@ -124,6 +129,29 @@ def build(state: AppState, caps: Caps = Caps()) -> list[Entry]:
     entries.append(SEPARATOR)
     entries.append(Entry("item", "Quit", QUIT))
     return entries
+
+
+def per_window(state: AppState, caps: Caps, claude_ok: bool) -> list[Entry]:
+    """A route per Claude Code window (issue 16): the live sessions, each
+    movable to another route; Claude Code opened in a pinned folder; the
+    page's screen to pin a folder (a tray has no folder chooser)."""
+    out: list[Entry] = []
+    if state.sessions and state.routes:
+        out.append(Entry("submenu", "Sessions", children=tuple(
+            Entry("submenu", s.label, children=(
+                Entry("item", "Its address or the active route", MOVE_SESSION, (s.id, None),
+                      checked=s.chosen_route is None, radio=caps.radio),
+                *(Entry("item", r.label, MOVE_SESSION, (s.id, r.id), checked=s.chosen_route == r.id,
+                        radio=caps.radio) for r in state.routes)))
+            for s in state.sessions)))
+    if state.projects:
+        out.append(Entry("submenu", "Open Claude Code with a route", children=(
+            *(Entry("item", p.label, OPEN_PROJECT, p.folder, enabled=claude_ok) for p in state.projects),
+            SEPARATOR, Entry("item", "Another folder…", PROJECTS, enabled=claude_ok))))
+    else:
+        out.append(Entry("item", "Open Claude Code with a route…", PROJECTS, enabled=claude_ok))
+    out.append(Entry("item", "Use a route for a project…", PROJECTS, enabled=claude_ok))
+    return out
 
 
 def tooltip(state: AppState) -> str:

@@ -17,14 +17,14 @@ LOGIN_PATH = "/settings/login"
 PAGE_PATH = "/settings"
 
 
-def login_page(app: Any, port: int, home: Path) -> str | None:
+def login_page(app: Any, port: int, home: Path, screen: str = "") -> str | None:
     """A ``file://`` address that signs the browser in to ``port``'s settings
-    page, or None in a build without the settings page."""
+    page (on ``screen``, when given), or None in a build without the page."""
     try:
         from server.settings_page.launch import login_file
     except ImportError:
         return None
-    return login_file(app, port, home).as_uri()
+    return login_file(app, port, home, screen=screen).as_uri()
 
 
 def page_url(port: int) -> str:

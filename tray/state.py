@@ -19,6 +19,21 @@ class RouteItem:
 
 
 @dataclass(frozen=True)
+class SessionItem:
+    """A live Claude Code session (server/sessions.py), for the Sessions submenu."""
+    id: str
+    label: str                  # "shop · Everyday": its folder and the route that answered
+    chosen_route: str | None    # its own route choice, if any
+
+
+@dataclass(frozen=True)
+class ProjectItem:
+    """A project folder pinned to a route (server/project_pins.py)."""
+    folder: str
+    label: str                  # "shop (Careful)"
+
+
+@dataclass(frozen=True)
 class AppState:
     host: str = "127.0.0.1"
     port: int = 3456
@@ -40,6 +55,8 @@ class AppState:
     autostart: bool | None = None       # None: the OS state cannot be read
     usage_line: str | None = None       # "Today: 1.2 M tokens · $0.84" (issue 15)
     usage_alert: str | None = None      # a spending limit reached, or the history not being saved
+    sessions: tuple[SessionItem, ...] = ()   # live Claude Code sessions (issue 16)
+    projects: tuple[ProjectItem, ...] = ()   # folders pinned to a route (issue 16)
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -136,6 +153,8 @@ def collect(gateway: Any, base: AppState, *, claude_connected: Callable[[], bool
         claude_at_taken_port=_safe(at_taken, False),
         autostart=_safe(autostart, None),
         **_usage(gateway),
+        sessions=_safe(lambda: session_items(gateway, config), ()),
+        projects=_safe(lambda: project_items(gateway, config), ()),
     )
 
 
@@ -147,6 +166,29 @@ def _usage(gateway: Any) -> dict[str, Any]:
     if svc is None or not svc.recording:
         return {}
     return {"usage_line": svc.today_line(), "usage_alert": svc.limit_reached() or svc.problem}
+
+
+def _folder_name(path: str) -> str:
+    return path.rstrip("/\\").replace("\\", "/").rsplit("/", 1)[-1] or path
+
+
+def session_items(gateway: Any, config: Any, limit: int = 10) -> tuple[SessionItem, ...]:
+    """The most recent live sessions: their folder and the route that answered."""
+    out = []
+    for s in gateway.sessions.live()[:limit]:
+        where = _folder_name(s.cwd) if s.cwd else f"Session {s.id[:8]}"
+        route = s.chosen_route or s.route
+        name = config.routes[route].name if route in config.routes else None
+        out.append(SessionItem(s.id, f"{where} · {name}" if name else where, s.chosen_route))
+    return tuple(out)
+
+
+def project_items(gateway: Any, config: Any) -> tuple[ProjectItem, ...]:
+    out = []
+    for p in gateway.project_pins.listing():
+        name = config.routes[p.route].name if p.route in config.routes else p.route
+        out.append(ProjectItem(p.folder, f"{_folder_name(p.folder)} ({name})"))
+    return tuple(out)
 
 
 def _safe(fn: Callable[[], Any] | None, default: Any) -> Any:

@@ -30,6 +30,7 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 API_PATHS = frozenset(("/v1/messages", "/v1/messages/count_tokens"))
+ROUTE_ADDRESS = "/r/"  # /r/<route>/v1/messages...: the same API, one route (issue 16 §1)
 DRAIN_LIMIT = 64 * 1024
 DRAIN_TIMEOUT = 5.0  # seconds a small refused body may take to arrive
 AUTHENTICATED = "switchboard.authenticated"  # scope key: the guard checked the key
@@ -62,6 +63,16 @@ def key_matches(expected: bytes, presented: list[bytes]) -> bool:
         # compare_digest is constant time for equal lengths; every value is checked.
         ok |= hmac.compare_digest(value, expected)
     return ok
+
+
+def is_api_path(path: str) -> bool:
+    """``API_PATHS``, directly or under a route address ``/r/<route>``."""
+    if path in API_PATHS:
+        return True
+    if path.startswith(ROUTE_ADDRESS):
+        _route, slash, rest = path[len(ROUTE_ADDRESS):].partition("/")
+        return bool(slash) and "/" + rest in API_PATHS
+    return False
 
 
 def body_length(headers: list[tuple[bytes, bytes]]) -> int | None:
@@ -97,7 +108,7 @@ class EarlyRefusal:
     def _refusal(self, scope: Scope) -> SwitchboardError | None:
         path = scope["path"]
         method = scope["method"]
-        if path in API_PATHS:
+        if is_api_path(path):
             if method != "POST":
                 return None if body_length(scope["headers"]) == 0 else _not_allowed()
             try:

@@ -39,17 +39,37 @@ def _request_id() -> str:
     return "req_" + _random.token_hex(12)
 
 
+def _address_route(route_id: str | None) -> str | None:
+    """The route a route address ``/r/<route>`` names (checked before the
+    body is read: an unknown one is a 404 listing the routes)."""
+    if route_id is not None:
+        config = gateway().request_config()
+        if route_id not in config.routes:
+            raise routing.unknown_route(route_id, config)
+    return route_id
+
+
+def _still_there(route_id: str | None, config: Any) -> str | None:
+    """A session's own route choice, unless that route was deleted since."""
+    return route_id if route_id is not None and route_id in config.routes else None
+
+
 @bp.post("/v1/messages")
-async def create_message() -> Response:
+async def create_message(route_id: str | None = None) -> Response:
     gw = gateway()
     started = time.monotonic()
+    address = _address_route(route_id)
     body, size = await json_body_and_size()
     validate_messages_request(body)
-    with nesting_errors(body):
-        decision = routing.resolve(body, gw.request_config(), body_bytes=size)
-    meta = {**request_meta(), "ping_interval": gw.settings.ping_interval}
-    route_name = gw.config.active_route or "-"
     session = session_pins.session_of(request.headers.get("x-claude-code-session-id"), body)
+    config = gw.request_config()
+    # A session's own choice > the route address > the active route (an
+    # explicit provider/model in the request wins over all: routing.resolve).
+    chosen = _still_there(gw.sessions.seen(session, body, address), config)
+    with nesting_errors(body):
+        decision = routing.resolve(body, config, body_bytes=size, route_id=chosen or address)
+    meta = {**request_meta(), "ping_interval": gw.settings.ping_interval}
+    route_name = decision.route.id if decision.route is not None else (config.active_route or "-")
     targets = decision.targets
     if decision.route is not None:
         targets = gw.pins.order(session, decision.route.id, targets, body, gw.dispatcher.is_open)
@@ -63,7 +83,7 @@ async def create_message() -> Response:
         reply, target = await gw.dispatcher.send(targets, attempt)
     except SwitchboardError as exc:
         gw.note_failure(exc)
-        _log(gw, route_name, targets[0], exc.status, started, {}, exc.message)
+        _log(gw, route_name, targets[0], exc.status, started, {}, exc.message, session=session)
         raise
     try:
         gw.note_success()
@@ -74,12 +94,12 @@ async def create_message() -> Response:
                              f"{primary} failed ({why}); {target} answered")
         headers = {"request-id": _request_id(), "x-switchboard-target": _header_value(str(target))}
         if body.get("stream"):
-            return _stream_response(gw, reply, headers, route_name, target, started)
+            return _stream_response(gw, reply, headers, route_name, target, started, session)
         if reply.body is not None:
-            _log(gw, route_name, target, 200, started, _usage_from_bytes(reply.body))
+            _log(gw, route_name, target, 200, started, _usage_from_bytes(reply.body), session=session)
             return Response(reply.body, status=200, content_type="application/json", headers=headers)
         assert reply.message is not None
-        _log(gw, route_name, target, 200, started, reply.message.get("usage") or {})
+        _log(gw, route_name, target, 200, started, reply.message.get("usage") or {}, session=session)
         return Response(orjson.dumps(reply.message), status=200,
                         content_type="application/json", headers=headers)
     except BaseException:
@@ -96,13 +116,14 @@ def _header_value(text: str) -> str:
 
 
 def _stream_response(gw: Any, reply: Reply, headers: dict[str, str], route_name: str,
-                     target: Target, started: float) -> Response:
+                     target: Target, started: float, session: str | None) -> Response:
     stats = StreamStats()
     usage_recorder.answered()  # the provider started answering: time to first byte
 
     def on_close() -> None:
         status = stats.error.status if stats.error else 200
-        _log(gw, route_name, target, status, started, stats.usage, stats.error.message if stats.error else "")
+        _log(gw, route_name, target, status, started, stats.usage, stats.error.message if stats.error else "",
+             session=session)
 
     body = (event_body if reply.events is not None else raw_body)(reply, stats, on_close)
     headers = {**headers, "cache-control": "no-cache", "x-accel-buffering": "no"}
@@ -135,12 +156,17 @@ def _close_if_never_sent(reply: Reply, stats: StreamStats) -> None:
 
 
 @bp.post("/v1/messages/count_tokens")
-async def count_tokens() -> Response:
+async def count_tokens(route_id: str | None = None) -> Response:
     gw = gateway()
+    address = _address_route(route_id)
     body = await json_body()
     validate_messages_request(body, count_tokens=True)
+    session = session_pins.session_of(request.headers.get("x-claude-code-session-id"), body)
+    config = gw.request_config()
+    chosen = _still_there(gw.sessions.choice(session), config)
     with nesting_errors(body):
-        routing.resolve(body, gw.request_config())  # same errors as /v1/messages
+        # same errors as /v1/messages
+        routing.resolve(body, config, route_id=chosen or address)
         # tiktoken releases the GIL while encoding; keep the event loop free.
         count = await asyncio.to_thread(tokens.count_request, body)
     return Response(orjson.dumps({"input_tokens": count}), content_type="application/json",
@@ -156,8 +182,10 @@ def _usage_from_bytes(data: bytes) -> dict[str, Any]:
 
 
 def _log(gw: Any, route_name: str, target: Target, status: int, started: float,
-         usage: dict[str, Any], error: str = "") -> None:
+         usage: dict[str, Any], error: str = "", *, session: str | None = None) -> None:
     latency = (time.monotonic() - started) * 1000
+    if session is not None:
+        gw.sessions.answered(session, route_name, str(target), usage)
     inp, out = usage.get("input_tokens"), usage.get("output_tokens")
     usage_recorder.note(route_name, target, status, latency, usage)
     gw.record(ActivityEntry(time.time(), route_name, target.provider_id, target.model,

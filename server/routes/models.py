@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 from quart import Blueprint, Response, request
 
-from server import model_ids
+from server import model_ids, routing
 from server.errors import InvalidRequest, NotFound
 from server.routes.common import check_auth, gateway
 
@@ -47,8 +47,17 @@ def _index(ids: list[str], name: str) -> int | None:
         raise InvalidRequest(f"{name}: no model with that id; GET /v1/models lists them") from None
 
 
+def _check_route(route_id: str | None) -> None:
+    """Under a route address ``/r/<route>``: that route must exist."""
+    if route_id is not None:
+        config = gateway().request_config()
+        if route_id not in config.routes:
+            raise routing.unknown_route(route_id, config)
+
+
 @bp.get("/v1/models")
-async def list_models() -> Response:
+async def list_models(route_id: str | None = None) -> Response:
+    _check_route(route_id)
     entries = model_ids.listing(gateway().request_config())
     ids = [e.id for e in entries]
     limit = _limit()
@@ -67,7 +76,8 @@ async def list_models() -> Response:
 
 
 @bp.get("/v1/models/<path:model_id>")
-async def get_model(model_id: str) -> Response:
+async def get_model(model_id: str, route_id: str | None = None) -> Response:
+    _check_route(route_id)
     entry = model_ids.lookup(model_id, gateway().request_config())
     if entry is None:
         raise NotFound(f"model: {model_id[:200]!r} is not one of Switchboard's models; GET /v1/models lists them")

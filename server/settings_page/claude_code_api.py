@@ -58,6 +58,7 @@ async def regenerate_access_key() -> Response:
     await asyncio.to_thread(set_key, gw, ACCESS_KEY_ENTRY, new)  # the keyring, off the event loop
     gw.reset_access_key()
     current = access_key_or_none(gw)
+    await asyncio.to_thread(gw.follow_projects)  # pinned project folders get the new key
     reconnected = False
     if current == new and was_connected:
         try:

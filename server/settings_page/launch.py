@@ -28,16 +28,18 @@ def launch_dir(home: Path) -> Path:
     return Path(home) / LAUNCH_DIR
 
 
-def login_file(app_or_gateway: Any, port: int, home: Path, host: str = "127.0.0.1") -> Path:
+def login_file(app_or_gateway: Any, port: int, home: Path, host: str = "127.0.0.1", screen: str = "") -> Path:
     """Issue a one-time token and write the 0600 file that redirects to its
-    login link; returns the file's path (safe to pass to a browser)."""
+    login link; returns the file's path (safe to pass to a browser).
+    ``screen`` (``claude``, ``sessions``…) is the screen the page opens on."""
     folder = launch_dir(home)
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     os.chmod(folder, 0o700)
     clean(folder, older_than=auth.TOKEN_TTL)
     path = folder / f"{PREFIX}{secrets.token_hex(8)}.html"
     token = auth.issue_login_token(app_or_gateway, on_spent=lambda: _remove(path))
-    url = html.escape(f"http://{host}:{port}/settings/login?token={token}", quote=True)
+    fragment = f"#{screen}" if screen.isalnum() else ""
+    url = html.escape(f"http://{host}:{port}/settings/login?token={token}{fragment}", quote=True)
     text = ("<!doctype html>\n<html><head><meta charset=\"utf-8\">"
             "<meta name=\"referrer\" content=\"no-referrer\">"
             f"<meta http-equiv=\"refresh\" content=\"0;url={url}\">"

@@ -12,6 +12,8 @@ module, imported here so they register on it:
 * ``import_api``      bring in claude-code-router / cc-switch settings; export a setup
 * ``activity_api``    recent requests
 * ``claude_code_api`` Connect Claude Code, the access key
+* ``sessions_api``    live Claude Code sessions, moving one to another route
+* ``projects_api``    project folders pinned to a route; open Claude Code with a route
 * ``events_api``      change notices for an open page (server-sent events, a short poll)
 
 Config edits are pure functions (edits.py) validated by ``config.parse``
@@ -23,6 +25,7 @@ from __future__ import annotations
 from server.settings_page import (activity_api, claude_code_api, events_api, network_api,  # noqa: F401
                                   pages, providers_api, routes_api, setup_api, state_api)
 from server.settings_page import import_api  # noqa: F401,E402
+from server.settings_page import projects_api, sessions_api  # noqa: F401  (issue 16)
 from server.settings_page.common import bp
 
 __all__ = ["bp"]

@@ -81,6 +81,7 @@
           toast(r.env_override ? t("claude.envOverride") : t(r.reconnected ? "claude.reconnected" : "claude.regenerated"));
         } catch (e) { regenResult.textContent = e.message; }
       } }), regenResult));
+    if (SB.projectsCard) parts.push(await SB.projectsCard());  // projects.js: a route per project folder
     main().replaceChildren(parts[0], h("div", { class: "stack" }, ...parts.slice(1)));
   }
 

@@ -256,8 +256,8 @@
   // short poll of the same facts. On a change the page re-fetches the state
   // and redraws the current screen (only screens that show, not edit: a half-
   // typed form is never wiped).
-  const LIVE_VIEWS = { config: ["providers", "routes", "claude", "activity", "setup"],
-                       activity: ["activity"], claude: ["claude", "setup"],
+  const LIVE_VIEWS = { config: ["providers", "routes", "claude", "activity", "setup", "sessions"],
+                       activity: ["activity", "sessions"], claude: ["claude", "setup"], sessions: ["sessions"],
                        claude_code: ["claude", "setup"], claude_code_moved: ["claude", "setup"], address: ["claude"] };
   const live = { started: false, source: null, pollTimer: null, last: null, queued: new Set(), timer: null, offline: false };
   function startLive() {

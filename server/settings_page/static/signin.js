@@ -9,5 +9,5 @@
   var secret = meta ? meta.getAttribute("content") : "";
   if (meta) meta.remove();
   try { if (secret) sessionStorage.setItem("switchboard.session", secret); } catch (e) { /* storage disabled */ }
-  location.replace("/settings/");
+  location.replace("/settings/" + (/^#[a-z]+$/.test(location.hash) ? location.hash : ""));
 })();
