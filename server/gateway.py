@@ -113,6 +113,7 @@ class Gateway:
         # Where this instance serves (set when the server starts listening)
         # and Claude Code's settings file: the one owner of "connected".
         self.serving_url: str | None = None
+        self.serving_host: str | None = None
         self.claude_code = ClaudeCodeLink(settings.home / "claude-code")
         self.claude_code_notice: str | None = None
         # Project folders pinned to a route (their .claude/settings.local.json).
@@ -376,6 +377,7 @@ class Gateway:
         connected to this Switchboard at its previous address, it follows."""
         url = serving_url(host, port)
         self.serving_url = url
+        self.serving_host = host  # the bind address (0.0.0.0 reaches other computers)
         key = self._access_key_or_none()
         moved = False
         if key is not None:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import errno
 import logging
+import os
 import threading
 from pathlib import Path
 from typing import Any, Callable
 
+from server import exposure
 from server.app import create_app
 from server.claude_code import ClaudeCodeLink
 from server.fileio import atomic_write_json
@@ -91,8 +93,16 @@ class TrayApp:
         self.base = self.base.with_(host=host, port=port, phase="starting",
                                     port_taken=False, free_port=None, server_error=None)
         self.refresh_now()
+        refused = exposure.refusal(host, port, os.environ)
+        if refused:  # a network address with only the desktop key: never an open gateway
+            log.error("tray: %s", refused)
+            self.base = self.base.with_(phase="stopped", server_error=refused)
+            self.refresh_now()
+            return False
         if not port_free(port, host):
             return self._port_taken(host, port)
+        if not exposure.is_loopback(host):
+            log.warning("tray: %s", exposure.warning(host, port))
         thread = ServerThread(self.app, host, port)
         thread.start()
         if not thread.ready.wait(30) or thread.error is not None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from server.exposure import is_loopback
 from tray.state import AppState
 
 
@@ -80,7 +81,10 @@ def status_lines(state: AppState) -> list[str]:
         return ["Stopped"]
     label = state.active_label
     where = f"Running on {state.host}:{state.port}"
-    return [f"{where} · {label}" if label else where]
+    first = f"{where} · {label}" if label else where
+    if not is_loopback(state.host):
+        return [first, "Reachable from other computers: anyone with the access key can use your providers"]
+    return [first]
 
 
 def icon_state(state: AppState) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 from quart import Response
 
 from server.config import ProviderConfig
+from server.exposure import is_loopback
 from server.gateway import Gateway
 from server.providers.presets import PRESETS, preset
 from server.routes.common import gateway
@@ -72,5 +73,7 @@ def state_view(gw: Gateway) -> dict[str, Any]:
         "slots": list(edits.ROUTE_SLOTS),
         "config_error": gw.config_error,
         "keyring_problem": gw.secrets.problem(),
+        # Listening on an address other computers can reach (server/exposure.py).
+        "exposed_host": gw.serving_host if gw.serving_host and not is_loopback(gw.serving_host) else None,
         "claude_code": {"available": claude_code.available()},
     }

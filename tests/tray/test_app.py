@@ -173,3 +173,39 @@ def test_windowed_build_stdio_goes_to_the_log(tmp_path: Path, monkeypatch: pytes
         sys.stderr.flush()
     assert "hello from a windowed build" in caplog.text
     assert "sk-abcdefghijkl0123" not in caplog.text
+
+
+def test_a_network_address_needs_an_explicit_key_and_is_announced(tmp_path: Path, monkeypatch) -> None:
+    """server.host 0.0.0.0 (issue 14): refused with only the desktop key; with
+    an explicit key it serves and the menu says other computers can reach it."""
+    up = FakeUpstream()
+    port = free_port()
+    config = gateway_config(up.url)
+    config["server"] = {"host": "0.0.0.0", "port": port}
+    monkeypatch.delenv("SWITCHBOARD_API_KEY", raising=False)
+    app, _, _ = make_app(tmp_path / "a", config, port)
+    (app.settings.config_path).write_text(json.dumps({**config, "server": {"host": "0.0.0.0", "port": port}}))
+    app.app = app._build_app()
+    try:
+        assert app.start_server() is False
+        lines = menu.status_lines(app.state)
+        assert lines[0].startswith("Not running: refusing to listen on 0.0.0.0")
+        assert "SWITCHBOARD_API_KEY" in lines[0]
+        with socket.socket() as s:  # nothing listens there
+            assert s.connect_ex(("127.0.0.1", port)) != 0
+    finally:
+        app.shutdown()
+    monkeypatch.setenv("SWITCHBOARD_API_KEY", ACCESS_KEY)
+    app, _, _ = make_app(tmp_path / "b", config, port)
+    (app.settings.config_path).write_text(json.dumps({**config, "server": {"host": "0.0.0.0", "port": port}}))
+    app.app = app._build_app()
+    try:
+        assert app.start_server() is True
+        lines = menu.status_lines(app.state)
+        assert lines[0].startswith(f"Running on 0.0.0.0:{port}")
+        assert lines[1] == "Reachable from other computers: anyone with the access key can use your providers"
+        state = httpx.get(f"http://127.0.0.1:{port}/health", trust_env=False)
+        assert state.status_code == 200
+    finally:
+        app.shutdown()
+        up.close()

@@ -431,3 +431,11 @@ def test_real_tray_module_writes_claude_settings(make_server, signed_in, monkeyp
     assert api.get("claude-code")["connected"] is True
     assert api.call("POST", "claude-code/disconnect").json()["ok"] is True
     assert json.loads((home / ".claude" / "settings.json").read_text()) == {"theme": "dark"}
+
+
+def test_state_says_when_other_computers_can_reach_switchboard(make_server, signed_in):
+    server = make_server({})
+    api = signed_in(server)
+    assert api.get("state")["exposed_host"] is None  # 127.0.0.1: this computer only
+    server.gateway.set_serving_address("0.0.0.0", server.port)
+    assert api.get("state")["exposed_host"] == "0.0.0.0"
