@@ -6,6 +6,7 @@ module, imported here so they register on it:
 * ``pages``           the guard (Host, loopback, Origin, session), headers, login, static files
 * ``state_api``       ``GET /settings/api/state``
 * ``providers_api``   providers, test connection, model lists
+* ``keys_api``        a provider's several keys (add, name, test, reorder, remove)
 * ``network_api``     proxy, CA file, timeouts
 * ``routes_api``      routes and the active route
 * ``setup_api``       the first-run guide
@@ -19,8 +20,8 @@ applies at once and tells the tray.
 """
 from __future__ import annotations
 
-from server.settings_page import (activity_api, claude_code_api, events_api, network_api,  # noqa: F401
-                                  pages, providers_api, routes_api, setup_api, state_api)
+from server.settings_page import (activity_api, claude_code_api, events_api, keys_api,  # noqa: F401
+                                  network_api, pages, providers_api, routes_api, setup_api, state_api)
 from server.settings_page.common import bp
 
 __all__ = ["bp"]

@@ -42,6 +42,7 @@
         h("h2", { id: `prov-${p.id}`, text: p.name }),
         h("span", { class: "badge", text: t("type." + p.type) }),
         h("div", { class: "card-actions" }, testBtn,
+          h("button", { type: "button", text: t("keys.button"), "aria-label": `${t("keys.button")}: ${p.name}`, onclick: () => keysDialog(p) }),
           h("button", { type: "button", text: t("common.edit"), "aria-label": `${t("common.edit")}: ${p.name}`, onclick: () => providerDialog(p) }),
           h("button", { type: "button", class: "danger", text: t("common.delete"), "aria-label": `${t("common.delete")}: ${p.name}`,
             onclick: () => deleteProvider(p, result) }))),
@@ -237,6 +238,92 @@
   }
 
 
-  Object.assign(SB, { renderProviders, providerDialog, modelPicker });
+  // ---- several keys per provider (issue 18): add, name, test, reorder, remove ----------
+  // Values are write-only: the list shows masks (sk-…1234) and names only.
+  function keysDialog(p) {
+    openDialog((close) => {
+      const list = h("ol", { class: "stack key-list", "aria-label": t("keys.list", { name: p.name }) });
+      const status = h("p", { class: "hint", role: "status", "aria-live": "polite" });
+      const orderSel = h("select", { id: nextId("order") },
+        ["order", "round_robin"].map((k) => h("option", { value: k, text: t("keys.order." + k) })));
+      const nameIn = h("input", { type: "text", id: nextId("keyname"), autocomplete: "off", maxlength: "64", placeholder: t("keys.namePlaceholder") });
+      const valueIn = h("input", { type: "password", id: nextId("keyvalue"), autocomplete: "off", spellcheck: "false" });
+      let keys = [];
+      const results = new Map();
+      const fail = (e) => { status.textContent = e.message; };
+      async function load() {
+        const r = await api("GET", `providers/${encodeURIComponent(p.id)}/keys`);
+        keys = r.keys; orderSel.value = r.order; draw();
+      }
+      async function arrange(next) {
+        try {
+          await api("PUT", `providers/${encodeURIComponent(p.id)}/keys`, { keys: next });
+          toast(t("common.saved")); await load();
+        } catch (e) { fail(e); }
+      }
+      const moved = (i, d) => { const idx = keys.map((k) => ({ index: k.index })); const [x] = idx.splice(i, 1); idx.splice(i + d, 0, x); return idx; };
+      function keyText(k) {
+        const where = k.source === "env" ? t("providers.keyEnv", { env: k.env }) : k.set ? k.masked : t("providers.keyMissing");
+        return k.resting ? `${where} · ${t("keys.resting." + k.resting)}` : where;
+      }
+      function draw() {
+        list.replaceChildren(...keys.map((k, i) => {
+          // A test's result stays under its key when the list is drawn again.
+          if (!results.has(k.label)) results.set(k.label, h("div", { class: "result", role: "status", "aria-live": "polite" }));
+          const result = results.get(k.label);
+          const nameEdit = h("input", { type: "text", id: nextId("kname"), value: k.name, maxlength: "64", "aria-label": t("keys.name"),
+            onchange: () => arrange(keys.map((x) => ({ index: x.index, name: x.index === k.index ? nameEdit.value.trim() : x.name }))) });
+          const testBtn = h("button", { type: "button", text: t("providers.test"), "aria-label": `${t("providers.test")}: ${k.label}`,
+            disabled: !p.models.length, onclick: async () => {
+              testBtn.disabled = true; busy(result, t("providers.testing"));
+              try { renderResult(result, await api("POST", `providers/${encodeURIComponent(p.id)}/keys/${k.index}/test`, {})); await load(); }
+              catch (e) { SB.errorResult(result, e); }
+              finally { testBtn.disabled = false; }
+            } });
+          return h("li", { class: "card", "data-key": k.label },
+            h("div", { class: "card-head" }, nameEdit, h("span", { class: "mono", text: keyText(k) }),
+              h("div", { class: "card-actions" }, testBtn,
+                h("button", { type: "button", text: t("keys.up"), "aria-label": `${t("keys.up")}: ${k.label}`, disabled: i === 0, onclick: () => arrange(moved(i, -1)) }),
+                h("button", { type: "button", text: t("keys.down"), "aria-label": `${t("keys.down")}: ${k.label}`, disabled: i === keys.length - 1, onclick: () => arrange(moved(i, 1)) }),
+                h("button", { type: "button", class: "danger", text: t("keys.remove"), "aria-label": `${t("keys.remove")}: ${k.label}`,
+                  onclick: async () => {
+                    try { await api("DELETE", `providers/${encodeURIComponent(p.id)}/keys/${k.index}`); toast(t("keys.removed")); await load(); await refresh(); }
+                    catch (e) { fail(e); }
+                  } }))),
+            result);
+        }));
+        if (!keys.length) list.append(h("li", { class: "hint", text: t("providers.keyMissing") }));
+      }
+      orderSel.addEventListener("change", async () => {
+        try { await api("PUT", `providers/${encodeURIComponent(p.id)}/keys`, { order: orderSel.value }); toast(t("common.saved")); }
+        catch (e) { fail(e); }
+      });
+      const form = h("form", { method: "dialog", novalidate: true, onsubmit: async (ev) => {
+        ev.preventDefault();
+        if (!valueIn.value.trim()) { status.textContent = t("error.key_required"); valueIn.focus(); return; }
+        const add = form.querySelector("button[type=submit]");
+        add.disabled = true;
+        try {
+          await api("POST", `providers/${encodeURIComponent(p.id)}/keys`, { name: nameIn.value.trim(), api_key: valueIn.value.trim() });
+          valueIn.value = ""; nameIn.value = ""; toast(t("keys.added")); await load(); await refresh();
+        } catch (e) { fail(e); }
+        finally { add.disabled = false; }
+      } },
+        h("div", { class: "dialog-head" }, h("h2", { id: "dialog-title", text: t("keys.title", { name: p.name }) })),
+        h("div", { class: "dialog-body" },
+          h("p", { class: "hint", text: t("keys.intro") }), list,
+          field(t("keys.orderLabel"), orderSel),
+          h("fieldset", null, h("legend", { text: t("keys.add") }),
+            h("div", { class: "grid-2" }, field(t("keys.name"), nameIn), field(t("field.apiKey"), valueIn)),
+            h("div", { class: "row" }, h("button", { type: "submit", class: "primary", text: t("keys.addButton") }))),
+          status),
+        h("div", { class: "dialog-foot" }, h("span", { class: "spacer" }),
+          h("button", { type: "button", text: t("common.close"), onclick: async () => { close(); await refresh(); if (SB.view === "providers") renderProviders(); } })));
+      load().catch(fail);
+      return form;
+    });
+  }
+
+  Object.assign(SB, { renderProviders, providerDialog, modelPicker, keysDialog });
   SB.VIEWS.providers = renderProviders;
 })(window.Switchboard);
