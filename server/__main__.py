@@ -76,6 +76,11 @@ async def _serve(app, host: str, port: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["check"]:
+        # switchboard check <provider>/<model>: what works under Claude Code (issue 18).
+        from server.check.cli import main as check_main
+
+        return check_main(argv[1:])
     if argv[:1] == ["import-ccr"]:
         # switchboard import-ccr [PATH]: bring in a claude-code-router config.
         from server.ccr_import import main as import_ccr_main
