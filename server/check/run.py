@@ -29,7 +29,7 @@ PASS, FAIL, SKIPPED = "pass", "fail", "skipped"
 SMALL = 300             # max_tokens of a short answer
 THINK_BUDGET = 1024
 CONTEXT_DEFAULT = 60000  # tokens the context probe starts at without a stated window
-CONTEXT_FLOOR = 4000
+CONTEXT_FLOOR = 1000
 COUNT_TOLERANCE = 0.15   # how far our token estimate may be from the provider's
 
 
@@ -143,9 +143,10 @@ def context_steps(opts: Options) -> list[int]:
 
 
 def context_body(model: str, size: int) -> dict[str, Any]:
-    text = filler(size)
-    return body(model, [user("Here is a long log. Reply with the number of the last line only.\n\n" + text)],
-                tools=False, max_tokens=20)
+    """A request of about ``size`` input tokens in all (system prompt included)."""
+    ask = "Here is a long log. Reply with the number of the last line only.\n\n"
+    overhead = tokens.count_request(body(model, [user(ask)], tools=False, max_tokens=20))
+    return body(model, [user(ask + filler(max(0, size - overhead)))], tools=False, max_tokens=20)
 
 
 def plan_estimate(model: str, opts: Options) -> int:
@@ -274,9 +275,13 @@ class Checker:
         ask = user("Read both /tmp/a.txt and /tmp/b.txt now: make both Read calls at once, in one answer.")
         m = await self.send(body(self.model, [ask]))
         calls = self._tool_uses(m)
+        if not calls:
+            card.status, card.explanation = FAIL, "The model answered in text where two tool calls were asked for."
+            card.advice = "This model does not use tools reliably: Claude Code cannot work with it. Use another model."
+            return
         if len(calls) < 2:
             card.status = FAIL
-            card.explanation = f"The model made {len(calls)} tool call(s) where two were asked for at once."
+            card.explanation = "The model made one tool call where two were asked for at once."
             card.advice = ("This model makes one tool call at a time: Claude Code still works, only with more "
                            "round trips. Prefer another model for long agent sessions.")
             return
