@@ -202,6 +202,7 @@ class Gateway:
             self._config = config
             self._providers = {}
             self.config_error = None
+        self.keys.forget_refused()  # a refused key may have just been replaced
         self._notify("config")
 
     @property

@@ -215,6 +215,15 @@ class KeyPools:
                 self._pools[pconf.id] = pool
             return pool
 
+    def forget_refused(self) -> None:
+        """The config was saved (a key may have been replaced): refused keys
+        are tried again; rate-limited and out-of-quota keys keep resting."""
+        with self._lock:
+            pools = list(self._pools.values())
+        for pool in pools:
+            with pool._lock:
+                pool._rest = {r: v for r, v in pool._rest.items() if v.reason not in (REFUSED, MISSING)}
+
     def existing(self, provider_id: str) -> KeyPool | None:
         with self._lock:
             return self._pools.get(provider_id)

@@ -140,3 +140,16 @@ def test_config_shapes():
             parse({"providers": {"o": {"type": "openai", "base_url": "http://x/v1", "api_keys": bad}}})
     with pytest.raises(ConfigError, match="key_order"):
         parse({"providers": {"o": {"type": "openai", "base_url": "http://x/v1", "key_order": "random"}}})
+
+
+def test_a_saved_config_brings_refused_keys_back_but_not_resting_ones():
+    clock = Clock(NOON)
+    pools = KeyPools(clock)
+    cfg = parse({"providers": {"o": {"type": "openai", "base_url": "http://x/v1",
+                                     "api_keys": ["keyring", "keyring#2", "keyring#3"]}}})
+    pool = pools.pool(cfg.providers["o"])
+    pool.cool(pool.slots[0], key_pool.REFUSED)
+    pool.cool(pool.slots[1], key_pool.QUOTA)
+    pool.cool(pool.slots[2], key_pool.RATE, 30)
+    pools.forget_refused()
+    assert names(pool.candidates()) == ["key 1"]
