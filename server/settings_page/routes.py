@@ -7,6 +7,7 @@ module, imported here so they register on it:
 * ``state_api``       ``GET /settings/api/state``
 * ``providers_api``   providers, test connection, model lists
 * ``keys_api``        a provider's several keys (add, name, test, reorder, remove)
+* ``check_api``       "Check with Claude Code": estimate, run, kept results
 * ``network_api``     proxy, CA file, timeouts
 * ``routes_api``      routes and the active route
 * ``setup_api``       the first-run guide
@@ -20,7 +21,7 @@ applies at once and tells the tray.
 """
 from __future__ import annotations
 
-from server.settings_page import (activity_api, claude_code_api, events_api, keys_api,  # noqa: F401
+from server.settings_page import (activity_api, check_api, claude_code_api, events_api, keys_api,  # noqa: F401
                                   network_api, pages, providers_api, routes_api, setup_api, state_api)
 from server.settings_page.common import bp
 

@@ -43,6 +43,8 @@
         h("span", { class: "badge", text: t("type." + p.type) }),
         h("div", { class: "card-actions" }, testBtn,
           h("button", { type: "button", text: t("keys.button"), "aria-label": `${t("keys.button")}: ${p.name}`, onclick: () => keysDialog(p) }),
+          h("button", { type: "button", text: t("check.button"), "aria-label": `${t("check.button")}: ${p.name}`,
+            disabled: !p.models.length, onclick: () => checkDialog(p) }),
           h("button", { type: "button", text: t("common.edit"), "aria-label": `${t("common.edit")}: ${p.name}`, onclick: () => providerDialog(p) }),
           h("button", { type: "button", class: "danger", text: t("common.delete"), "aria-label": `${t("common.delete")}: ${p.name}`,
             onclick: () => deleteProvider(p, result) }))),
@@ -324,6 +326,63 @@
     });
   }
 
-  Object.assign(SB, { renderProviders, providerDialog, modelPicker, keysDialog });
+  // ---- "Check with Claude Code" (issue 18): the estimate first, then the run the person starts ----
+  function checkCards(entry) {
+    return h("ol", { class: "stack check-cards", "aria-label": t("check.results") }, entry.cards.map((c) =>
+      h("li", { class: "card check-" + c.status, "data-check": c.id },
+        h("strong", { text: `${t("check.status." + c.status)} · ${c.title}` }),
+        c.explanation ? h("p", { text: c.explanation }) : null,
+        c.advice && c.status === "fail" ? h("p", { class: "hint", text: t("check.advice", { advice: c.advice }) }) : null)));
+  }
+  function checkDialog(p) {
+    openDialog((close) => {
+      const modelSel = h("select", { id: nextId("cmodel") }, p.models.map((m) => h("option", { value: m, text: m })));
+      const vision = h("input", { type: "checkbox", id: nextId("cvision"), checked: true });
+      const reasoning = h("input", { type: "checkbox", id: nextId("creason"), checked: true });
+      const longPrompt = h("input", { type: "checkbox", id: nextId("cctx"), checked: true });
+      const windowIn = h("input", { type: "number", id: nextId("cwin"), min: "1000", step: "1000", placeholder: "60000" });
+      const estimate = h("p", { class: "hint", role: "status", "aria-live": "polite" });
+      const out = h("div", { class: "result", role: "status", "aria-live": "polite" });
+      const body = () => ({ provider: p.id, model: modelSel.value, vision: vision.checked, reasoning: reasoning.checked,
+        context: longPrompt.checked, context_window: windowIn.value ? Number(windowIn.value) : null });
+      async function showEstimate() {
+        try { estimate.textContent = t("check.estimate", { tokens: (await api("POST", "check/estimate", body())).estimate.toLocaleString(LANG) }); }
+        catch (e) { estimate.textContent = e.message; }
+      }
+      async function showKept() {
+        try {
+          const kept = (await api("GET", "checks"))[`${p.id}/${modelSel.value}`];
+          out.replaceChildren(kept ? h("p", { class: "hint", text: t("check.kept", { date: kept.date }) }) : "", kept ? checkCards(kept) : "");
+        } catch (e) { out.textContent = e.message; }
+      }
+      for (const el of [modelSel, vision, reasoning, longPrompt, windowIn]) el.addEventListener("change", () => { showEstimate(); if (el === modelSel) showKept(); });
+      const form = h("form", { method: "dialog", novalidate: true, onsubmit: async (ev) => {
+        ev.preventDefault();
+        const go = form.querySelector("button[type=submit]");
+        go.disabled = true; busy(out, t("check.running"));
+        try {
+          const r = await api("POST", "check", body());
+          if (!r.ok) { out.textContent = r.error; return; }
+          out.replaceChildren(h("p", { class: "hint", text: t("check.used", { used: r.used_tokens.total.toLocaleString(LANG), estimate: r.estimate_tokens.toLocaleString(LANG) }) }), checkCards(r));
+        } catch (e) { SB.errorResult(out, e); }
+        finally { go.disabled = false; }
+      } },
+        h("div", { class: "dialog-head" }, h("h2", { id: "dialog-title", text: t("check.title", { name: p.name }) })),
+        h("div", { class: "dialog-body" },
+          h("p", { class: "hint", text: t("check.intro") }),
+          field(t("check.model"), modelSel),
+          h("label", { class: "check", for: vision.id }, vision, t("check.vision")),
+          h("label", { class: "check", for: reasoning.id }, reasoning, t("check.reasoning")),
+          h("label", { class: "check", for: longPrompt.id }, longPrompt, t("check.longPrompt")),
+          field(t("check.window"), windowIn), estimate, out),
+        h("div", { class: "dialog-foot" }, h("span", { class: "spacer" }),
+          h("button", { type: "button", text: t("common.close"), onclick: close }),
+          h("button", { type: "submit", class: "primary", text: t("check.run") })));
+      showEstimate(); showKept();
+      return form;
+    });
+  }
+
+  Object.assign(SB, { renderProviders, providerDialog, modelPicker, keysDialog, checkDialog });
   SB.VIEWS.providers = renderProviders;
 })(window.Switchboard);
