@@ -20,6 +20,21 @@
       head("providers.title", "providers.intro",
         h("button", { class: "primary", type: "button", id: "add-provider", onclick: () => providerDialog(null), text: t("providers.add") })),
       ...banners(), list);
+    markChecked(list);
+  }
+  // A model's last "Check with Claude Code" result beside its chip: ✓ all fine, ✗ a problem.
+  async function markChecked(list) {
+    let kept;
+    try { kept = await api("GET", "checks"); } catch (e) { return; }
+    for (const chip of list.querySelectorAll(".chip[data-model]")) {
+      const card = chip.closest("[data-provider]");
+      const entry = card && kept[`${card.dataset.provider}/${chip.dataset.model}`];
+      if (!entry) continue;
+      const failed = entry.cards.filter((c) => c.status === "fail").map((c) => c.title);
+      chip.textContent = `${chip.dataset.model} ${failed.length ? "✗" : "✓"}`;
+      chip.title = failed.length ? t("check.chipFailed", { date: entry.date, failed: failed.join(", ") })
+        : t("check.chipPassed", { date: entry.date });
+    }
   }
   function providerCard(p) {
     const result = h("div", { class: "result", role: "status", "aria-live": "polite" });
@@ -34,7 +49,7 @@
       } });
     if (!p.models.length) testBtn.disabled = true;
     const chips = p.models.length
-      ? h("div", { class: "chips", "aria-label": t("providers.models") }, p.models.slice(0, 12).map((m) => h("span", { class: "chip mono", text: m })),
+      ? h("div", { class: "chips", "aria-label": t("providers.models") }, p.models.slice(0, 12).map((m) => h("span", { class: "chip mono", "data-model": m, text: m })),
           p.models.length > 12 ? h("span", { class: "chip", text: `+${p.models.length - 12}` }) : null)
       : h("p", { class: "hint", text: t("providers.noModels") });
     return h("article", { class: "card", role: "listitem", "data-provider": p.id, "aria-labelledby": `prov-${p.id}` },

@@ -77,6 +77,8 @@ window.SWITCHBOARD_STRINGS = {
     "check.kept": "Last checked {date}",
     "check.results": "Check results",
     "check.advice": "What to do: {advice}",
+    "check.chipPassed": "Checked with Claude Code on {date}: no problems",
+    "check.chipFailed": "Checked with Claude Code on {date}: problems with {failed}",
     "check.status.pass": "✓ Works",
     "check.status.fail": "✗ Problem",
     "check.status.skipped": "– Skipped",

@@ -51,4 +51,10 @@ def test_check_with_claude_code_in_the_page(server, page_for, upstream):  # noqa
     expect(dialog.locator("li[data-check=context]")).to_contain_text("– Skipped")
     expect(dialog.get_by_text("estimated.")).to_be_visible()
     assert "fake/small-1" in json.loads((server.settings.home / "checks.json").read_text())
+    # the providers screen marks the model with its last result
+    dialog.get_by_role("button", name="Close").click()
+    page.reload()
+    chip = page.locator("article[data-provider=fake] .chip[data-model=small-1]")
+    expect(chip).to_have_text("small-1 ✗")
+    assert "problems with Images" in chip.get_attribute("title")
     assert page.js_errors == []
