@@ -21,7 +21,7 @@ from server.check import store
 from server.check.run import FAIL, PASS, Card, Checker, Options
 from server.errors import SwitchboardError
 from server.protocol.events import accumulate
-from server.providers.base import Call, Reply
+from server.providers.base import Call, Reply, Target
 from server.sse import SSEParser
 
 MARK = {PASS: "PASS", FAIL: "FAIL", "skipped": "SKIP"}
@@ -64,10 +64,18 @@ async def collect(reply: Reply) -> dict[str, Any]:
         await reply.aclose()
 
 
-def sender(provider: Any, model: str) -> Any:
+def sender(gw: Any, pid: str, model: str) -> Any:
+    """Send as Switchboard sends Claude Code's requests: the same provider
+    objects, retries (a dropped keep-alive connection) and key pool."""
+    target = Target(pid, model)
+
     async def send(body: dict[str, Any]) -> dict[str, Any]:
-        call = Call(request=body, model=model, stream=bool(body.get("stream")), requested_model=body["model"])
-        return await collect(await provider.send(call))
+        async def attempt(t: Target, key: Any = None) -> Reply:
+            call = Call(request=body, model=t.model, stream=bool(body.get("stream")), requested_model=body["model"])
+            return await gw.provider(t.provider_id, key).send(call)
+
+        reply, _ = await gw.dispatcher.send((target,), attempt, gw.key_pool)
+        return await collect(reply)
     return send
 
 
@@ -83,11 +91,11 @@ def print_card(card: Card, out: TextIO) -> None:
 async def run_check(gw: Any, pid: str, model: str, opts: Options, *, as_json: bool, confirm: bool,
                     out: TextIO) -> tuple[int, dict[str, Any] | None]:
     try:
-        provider = gw.provider(pid)
+        gw.provider(pid)  # a missing key or a bad proxy setting: said before anything is sent
     except SwitchboardError as exc:
         print(f"switchboard check: {exc.message}", file=sys.stderr)
         return 2, None
-    checker = Checker(sender(provider, model), model, opts, progress=None if as_json else (lambda c: print_card(c, out)))
+    checker = Checker(sender(gw, pid, model), model, opts, progress=None if as_json else (lambda c: print_card(c, out)))
     if not as_json:
         print(f"Checking {pid}/{model} with Claude Code-shaped requests: at most about "
               f"{checker.estimate:,} tokens (input + output).", file=out, flush=True)

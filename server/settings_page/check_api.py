@@ -48,10 +48,10 @@ async def run_check() -> Response:
     gw = gateway()
     pid, model, opts = _target(gw, await read_body())
     try:
-        provider = gw.provider(pid)
+        gw.provider(pid)  # a missing key: said before anything is sent
     except SwitchboardError as exc:
         return json_response({"ok": False, "error": exc.message}, 200)
-    outcome = await Checker(sender(provider, model), model, opts).run()
+    outcome = await Checker(sender(gw, pid, model), model, opts).run()
     result = {"target": f"{pid}/{model}", **outcome.as_dict()}
     entry = await off_loop(store.save, gw.settings.home, f"{pid}/{model}", result)
     return json_response({"ok": True, **entry})
