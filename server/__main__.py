@@ -82,6 +82,11 @@ async def _serve(app, host: str, port: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["check"]:
+        # switchboard check <provider>/<model>: what works under Claude Code (issue 18).
+        from server.check.cli import main as check_main
+
+        return check_main(argv[1:])
     if argv[:1] in (["import"], ["import-ccr"], ["export"]):
         # switchboard import [PATH] (import-ccr: its old name) / export [--out FILE]
         from server.importers import cli as importers_cli

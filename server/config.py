@@ -62,10 +62,57 @@ class ProviderConfig:
     network: NetworkSettings = field(default_factory=NetworkSettings)
     # Forward Claude Code's billing line (providers/billing_header.py).
     keep_billing_header: bool = False
+    # Several keys (server/key_pool.py): every key's reference and name, in
+    # order; () when only ``api_key`` is set (then it is the one key).
+    api_keys: tuple["KeyRef", ...] = ()
+    key_order: str = "order"  # or "round_robin"
+
+    @property
+    def keys(self) -> tuple["KeyRef", ...]:
+        """The keys to use, in order: ``api_keys``, else the single ``api_key``."""
+        if self.api_keys:
+            return self.api_keys
+        return (KeyRef(self.api_key, ""),) if self.api_key else ()
 
     @property
     def display_name(self) -> str:
         return self.name or self.id
+
+
+@dataclass(frozen=True)
+class KeyRef:
+    """One key of a provider: a reference (``keyring``, ``keyring#2``,
+    ``env:NAME``; never the value) and an optional name ("work")."""
+
+    ref: str
+    name: str = ""
+
+
+KEY_ORDERS = ("order", "round_robin")
+
+
+def _parse_keys(raw: Any, where: str) -> tuple[KeyRef, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise ConfigError(f"{where}.api_keys: must be a list of key references, as in "
+                          '["keyring", "keyring#2"] or ["env:OPENAI_KEY_1", "env:OPENAI_KEY_2"]')
+    keys: list[KeyRef] = []
+    for i, item in enumerate(raw):
+        here = f"{where}.api_keys[{i}]"
+        ref, name = (item, "") if isinstance(item, str) else (
+            (item.get("ref"), item.get("name", "")) if isinstance(item, dict) else (None, None))
+        if not isinstance(ref, str) or not ref:
+            raise ConfigError(f"{here}: must be a key reference (keyring, keyring#2, env:NAME) "
+                              'or {"ref": ..., "name": ...}')
+        if ref.startswith("env:") and not ref[4:]:
+            raise ConfigError(f"{here}: env: needs a variable name, as in env:OPENAI_KEY_1")
+        if not isinstance(name, str) or len(name) > 64:
+            raise ConfigError(f"{here}.name: must be a short text (at most 64 characters)")
+        if any(k.ref == ref for k in keys):
+            raise ConfigError(f"{here}: {ref!r} is listed twice")
+        keys.append(KeyRef(ref, name.strip()))
+    return tuple(keys)
 
 
 @dataclass(frozen=True)
@@ -181,8 +228,15 @@ def _parse_provider(pid: str, raw: Any, network: NetworkSettings) -> ProviderCon
     keep_billing = raw.get("keep_billing_header", False)
     if not isinstance(keep_billing, bool):
         raise ConfigError(f"{where}.keep_billing_header: must be true or false")
+    api_keys = _parse_keys(raw.get("api_keys"), where)
+    if api_keys:
+        api_key = api_keys[0].ref  # the first key is the one single-key code uses
+    key_order = raw.get("key_order", "order")
+    if key_order not in KEY_ORDERS:
+        raise ConfigError(f"{where}.key_order: must be one of {', '.join(KEY_ORDERS)}")
     return ProviderConfig(
         id=pid, type=ptype, base_url=base_url.rstrip("/"), api_key=api_key,
+        api_keys=api_keys, key_order=key_order,
         models=tuple(models), name=name, profile=profile,
         headers=tuple(headers.items()), think_tags=think_tags, keep_billing_header=keep_billing,
         network=_network(raw.get("network"), f"{where}.network", network),

@@ -8,6 +8,11 @@ before headers, 429, 5xx or 529 is retried with backoff that honours
 next target is tried. Any other 4xx is the request's fault and is raised at
 once. A target that failed ``BREAKER_FAILURES`` times in a row is skipped for
 ``BREAKER_COOLDOWN`` seconds (unless it is the only one left).
+
+A target whose provider has several keys (server/key_pool.py) tries them
+first: a key refused with 429, a quota error or 401/403 rests and the same
+request goes at once to the next key; when none is left the next target is
+tried (``KeysExhausted``).
 """
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
+from server import key_pool
 from server.errors import ConnectionFailed, SwitchboardError
 from server.providers.base import Call, Reply, Target
 
@@ -84,18 +90,45 @@ class Dispatcher:
     def _succeeded(self, target: Target) -> None:
         self.breakers.pop(target, None)
 
-    async def send(self, targets: tuple[Target, ...], attempt: Callable[[Target], Awaitable[Reply]]
-                   ) -> tuple[Reply, Target]:
+    async def _with_keys(self, pool: key_pool.KeyPool, target: Target,
+                         attempt: Callable[..., Awaitable[Reply]]) -> Reply:
+        """One attempt at ``target``, key after key until one answers."""
+        rested: list[tuple[key_pool.KeySlot, str]] = []
+        last: SwitchboardError | None = None
+        for slot in pool.candidates():
+            try:
+                reply = await attempt(target, slot)
+            except SwitchboardError as exc:
+                why = key_pool.classify(exc)
+                if why is None:
+                    raise
+                pool.cool(slot, why, key_pool.retry_after_seconds(exc))
+                self._note(target, f"{exc.status} {exc.error_type} (key '{slot.name}' {why.replace('_', ' ')})")
+                rested.append((slot, why))
+                last = exc
+                continue
+            pool.answered(slot, rested)
+            reply.key = slot.name
+            return reply
+        raise pool.exhausted(last)
+
+    async def send(self, targets: tuple[Target, ...], attempt: Callable[..., Awaitable[Reply]],
+                   keys: Callable[[Target], key_pool.KeyPool | None] | None = None) -> tuple[Reply, Target]:
+        """``attempt(target)``, or ``attempt(target, key slot)`` for a target
+        whose provider has a key pool (``keys`` returns it)."""
         live = [t for t in targets if not self.is_open(t)] or list(targets[-1:])
         waited = 0.0
         last: SwitchboardError | None = None
         for target in live:
             for n in range(MAX_RETRIES + 1):
                 try:
-                    reply = await attempt(target)
+                    pool = keys(target) if keys is not None else None
+                    reply = await (self._with_keys(pool, target, attempt) if pool else attempt(target))
                 except SwitchboardError as exc:
                     last = exc
                     self._note(target, f"{exc.status} {exc.error_type}")
+                    if exc.next_target:
+                        break
                     if not retryable(exc):
                         raise
                     self._failed(target)

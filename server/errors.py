@@ -39,6 +39,7 @@ class SwitchboardError(Exception):
     status: int = 500
     error_type: str = "api_error"
     final: bool = False  # True: retrying cannot help (server/dispatch.py)
+    next_target: bool = False  # True: not retried on this target; the fallback is tried
 
     def __init__(
         self,
@@ -120,7 +121,11 @@ class UpstreamError(SwitchboardError):
         message: str,
         *,
         retry_after: str | None = None,
+        code: str = "",
     ) -> None:
+        # The upstream's machine-readable error code/type ("insufficient_quota"):
+        # how a quota error is told from a rate limit (server/key_pool.py).
+        self.code = code
         text = f"{provider}: {message}" if message else f"{provider} returned HTTP {status}"
         if is_context_length_message(message):
             # Claude Code compacts the conversation on exactly this prefix and
@@ -132,6 +137,14 @@ class UpstreamError(SwitchboardError):
         headers = {"retry-after": retry_after} if ok else None
         super().__init__(text, status=status, headers=headers)
         self.provider = provider
+
+
+class KeysExhausted(SwitchboardError):
+    """Every key of a provider is resting (rate limited, out of quota or
+    refused): the next target is tried; the message names the keys (never
+    their values) and what to do."""
+
+    next_target = True
 
 
 class ConnectionFailed(ApiError):

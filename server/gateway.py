@@ -26,6 +26,7 @@ from server.claude_code import ClaudeCodeError, ClaudeCodeLink
 from server.config import Config, ConfigChangedOnDisk, ConfigError, ProviderConfig
 from server.dispatch import Dispatcher
 from server.errors import ApiError, AuthenticationFailed, NotFound, SwitchboardError
+from server.key_pool import KeyPool, KeyPools, KeySlot
 from server.providers.aiohttp_transport import AiohttpTransport
 from server.providers.http import HttpxUpstream
 from server.providers.base import Provider
@@ -62,6 +63,7 @@ class ActivityEntry:
     input_tokens: int | None
     output_tokens: int | None
     error: str = ""  # a failure's message in plain words ('' for a success)
+    key: str = ""    # which key answered, by name (providers with several keys)
 
 
 class Gateway:
@@ -108,8 +110,11 @@ class Gateway:
         self.pins = SessionPins()
         # Live Claude Code sessions and their own route choices.
         self.sessions = Sessions(on_new=lambda: self._notify("sessions"))
+        self.keys = KeyPools()  # several keys per provider (server/key_pool.py)
         # The latest request failure in plain words, for the tray's status line.
         self.last_error: str | None = None
+        # A resting key of a provider with several, for the tray (server/key_pool.py).
+        self.key_status: str | None = None
         # Where this instance serves (set when the server starts listening)
         # and Claude Code's settings file: the one owner of "connected".
         self.serving_url: str | None = None
@@ -204,6 +209,7 @@ class Gateway:
             self._config = config
             self._providers = {}
             self.config_error = None
+        self.keys.forget_refused()  # a refused key may have just been replaced
         self._notify("config")
 
     @property
@@ -324,25 +330,36 @@ class Gateway:
         self._access_key = None
 
     # -- providers -------------------------------------------------------------
-    def provider(self, provider_id: str) -> Provider:
-        cached = self._providers.get(provider_id)
+    def provider(self, provider_id: str, slot: KeySlot | None = None) -> Provider:
+        """The provider object for ``provider_id``, with its first key or
+        with the pool key ``slot``."""
+        # Provider ids have no NUL: one cache for both kinds.
+        name = provider_id if slot is None else f"{provider_id}\0{slot.ref}"
+        cached = self._providers.get(name)
         if cached is not None:
             return cached
         pconf = self._config.providers.get(provider_id)
         if pconf is None:
             raise NotFound(f"model: no provider named {provider_id!r} is configured")
-        provider = self._build(pconf)
-        self._providers[provider_id] = provider
+        provider = self._build(pconf, slot.ref if slot else pconf.api_key, slot)
+        self._providers[name] = provider
         return provider
 
-    def _build(self, pconf: ProviderConfig) -> Provider:
+    def key_pool(self, target: Any) -> KeyPool | None:
+        """The key pool of ``target``'s provider (None for one key or none)."""
+        pconf = self._config.providers.get(target.provider_id)
+        return self.keys.pool(pconf) if pconf is not None else None
+
+    def _build(self, pconf: ProviderConfig, ref: str | None = None, slot: KeySlot | None = None) -> Provider:
+        ref = pconf.api_key if ref is None else ref
+        which = f" (key '{slot.name}')" if slot is not None else ""
         try:
-            key = self.secrets.resolve(pconf.api_key, pconf.id)
+            key = self.secrets.resolve(ref, pconf.id)
         except KeyringUnavailable as exc:
-            raise AuthenticationFailed(f"{pconf.display_name}: {exc}") from None
-        if pconf.api_key and not key:
+            raise AuthenticationFailed(f"{pconf.display_name}{which}: {exc}") from None
+        if ref and not key:
             raise AuthenticationFailed(
-                f"{pconf.display_name}: no API key is set (open Switchboard's settings to add it)"
+                f"{pconf.display_name}: no API key is set{which} (open Switchboard's settings to add it)"
             )
         return self.build_provider(pconf, key)
 
@@ -367,8 +384,11 @@ class Gateway:
             self._notify("status")
 
     def note_success(self) -> None:
-        if self.last_error is not None:
+        # While a key rests the tray says so: "OpenAI: key 'work' rate limited, using 'personal'".
+        text = self.keys.status_text()
+        if self.last_error is not None or self.key_status != text:
             self.last_error = None
+            self.key_status = text
             self._notify("status")
 
     # -- serving address and Claude Code -----------------------------------------

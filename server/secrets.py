@@ -98,6 +98,8 @@ class SecretStore:
             return self._environ.get(reference[4:]) or None
         if reference == "keyring":
             return self.get(provider_id)
+        if reference.startswith("keyring#"):  # a provider's 2nd, 3rd… key (issue 18)
+            return self.get(provider_id + reference[7:])
         return reference  # a literal, for tests only
 
     def access_key(self) -> str:

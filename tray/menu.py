@@ -75,6 +75,8 @@ def status_lines(state: AppState) -> list[str]:
         return [f"No key for {', '.join(state.missing_keys)}"]
     if state.last_error:
         return [f"Last request failed: {_short(state.last_error)}"]
+    if state.key_status:
+        return [_short(state.key_status)]
     if state.phase == "starting":
         return [f"Starting on {state.host}:{state.port}…"]
     if state.phase == "stopped":

@@ -48,6 +48,7 @@ class AppState:
     keyring_problem: str | None = None  # plain words, from SecretStore.problem()
     missing_keys: tuple[str, ...] = ()  # display names of active providers without a key
     last_error: str | None = None       # the last failed request, in plain words
+    key_status: str | None = None       # "OpenAI: key 'work' rate limited, using 'personal'"
     crash: str | None = None            # an unhandled exception somewhere
     access_key_ok: bool = True          # the local key can be read (for the Claude Code items)
     claude_connected: bool = False     # Claude Code's file points at this instance (gateway decides)
@@ -148,6 +149,7 @@ def collect(gateway: Any, base: AppState, *, claude_connected: Callable[[], bool
         keyring_problem=problem,
         missing_keys=missing_keys(config, secrets) if problem is None else (),
         last_error=getattr(gateway, "last_error", None),
+        key_status=getattr(gateway, "key_status", None),
         access_key_ok=access_ok,
         claude_connected=_safe(claude_connected, False),
         claude_at_taken_port=_safe(at_taken, False),

@@ -62,6 +62,7 @@ class Reply:
     # Releases the upstream connection; safe to call more than once.
     aclose: Callable[[], Awaitable[None]] = _noop
     usage: dict[str, int] = field(default_factory=dict)
+    key: str = ""  # the name of the key that answered when the provider has several
 
 
 class Provider:

@@ -74,13 +74,13 @@ async def create_message(route_id: str | None = None) -> Response:
     if decision.route is not None:
         targets = gw.pins.order(session, decision.route.id, targets, body, gw.dispatcher.is_open)
 
-    async def attempt(target: Target) -> Reply:
+    async def attempt(target: Target, key: Any = None) -> Reply:
         with nesting_errors(body):
-            return await gw.provider(target.provider_id).send(call_for(body, target, meta))
+            return await gw.provider(target.provider_id, key).send(call_for(body, target, meta))
 
     usage_recorder.begin(decision)
     try:
-        reply, target = await gw.dispatcher.send(targets, attempt)
+        reply, target = await gw.dispatcher.send(targets, attempt, gw.key_pool)
     except SwitchboardError as exc:
         gw.note_failure(exc)
         _log(gw, route_name, targets[0], exc.status, started, {}, exc.message, session=session)
@@ -96,10 +96,12 @@ async def create_message(route_id: str | None = None) -> Response:
         if body.get("stream"):
             return _stream_response(gw, reply, headers, route_name, target, started, session)
         if reply.body is not None:
-            _log(gw, route_name, target, 200, started, _usage_from_bytes(reply.body), session=session)
+            _log(gw, route_name, target, 200, started, _usage_from_bytes(reply.body),
+                 session=session, key=reply.key)
             return Response(reply.body, status=200, content_type="application/json", headers=headers)
         assert reply.message is not None
-        _log(gw, route_name, target, 200, started, reply.message.get("usage") or {}, session=session)
+        _log(gw, route_name, target, 200, started, reply.message.get("usage") or {},
+             session=session, key=reply.key)
         return Response(orjson.dumps(reply.message), status=200,
                         content_type="application/json", headers=headers)
     except BaseException:
@@ -123,7 +125,7 @@ def _stream_response(gw: Any, reply: Reply, headers: dict[str, str], route_name:
     def on_close() -> None:
         status = stats.error.status if stats.error else 200
         _log(gw, route_name, target, status, started, stats.usage, stats.error.message if stats.error else "",
-             session=session)
+             session=session, key=reply.key)
 
     body = (event_body if reply.events is not None else raw_body)(reply, stats, on_close)
     headers = {**headers, "cache-control": "no-cache", "x-accel-buffering": "no"}
@@ -182,14 +184,16 @@ def _usage_from_bytes(data: bytes) -> dict[str, Any]:
 
 
 def _log(gw: Any, route_name: str, target: Target, status: int, started: float,
-         usage: dict[str, Any], error: str = "", *, session: str | None = None) -> None:
+         usage: dict[str, Any], error: str = "", *, session: str | None = None, key: str = "") -> None:
     latency = (time.monotonic() - started) * 1000
     if session is not None:
         gw.sessions.answered(session, route_name, str(target), usage)
     inp, out = usage.get("input_tokens"), usage.get("output_tokens")
     usage_recorder.note(route_name, target, status, latency, usage)
     gw.record(ActivityEntry(time.time(), route_name, target.provider_id, target.model,
-                            status, latency, inp, out, error))
-    request_log.info("route=%s provider=%s model=%s status=%d latency_ms=%.0f in=%s out=%s",
+                            status, latency, inp, out, error, key))
+    # ``key`` is the key's name ("work"), never its value.
+    request_log.info("route=%s provider=%s model=%s status=%d latency_ms=%.0f in=%s out=%s%s",
                      route_name, target.provider_id, target.model, status, latency,
-                     "-" if inp is None else inp, "-" if out is None else out)
+                     "-" if inp is None else inp, "-" if out is None else out,
+                     f" key={key!r}" if key else "")

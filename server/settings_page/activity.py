@@ -44,6 +44,7 @@ def entries(activity: Iterable[Any], names: dict[str, str],
             "provider_name": names.get(e.provider, e.provider), "model": e.model,
             "status": e.status, "latency_ms": round(e.latency_ms),
             "input_tokens": e.input_tokens, "output_tokens": e.output_tokens,
+            "key": str(getattr(e, "key", "") or ""),  # the key's name, never its value
             "error": str(getattr(e, "error", "") or "")[:500] if e.status >= 400 else "",
         })
     return out

@@ -14,7 +14,7 @@ from server.gateway import Gateway
 from server.providers.presets import preset, profile_for
 from server.routes.common import gateway
 from server.secrets import KeyringUnavailable
-from server.settings_page import edits, probe
+from server.settings_page import edits, keys_api, probe
 from server.settings_page.common import (bp, delete_key, json_response, off_loop, read_body,
                                          save_key_after_validation, set_key, update, validate)
 
@@ -67,11 +67,13 @@ async def update_provider(pid: str) -> Response:
     gw = gateway()
     body = await read_body()
 
-    def edit(data: dict[str, Any]) -> None:
+    def edit(data: dict[str, Any]) -> list[str]:
         current = data["providers"].get(pid)
         if not isinstance(current, dict):
             raise edits.BadInput("no_such_provider", "id")
         entry = edits.provider_fields(body, current)
+        # Extra keys (issue 18) stay with the address they were saved for.
+        gone = keys_api.drop_on_url_change(pid, current, entry)
         key = edits.key_field(body)
         clear = body.get("clear_key") is True
         if not clear:
@@ -81,14 +83,18 @@ async def update_provider(pid: str) -> Response:
             entry["api_key"] = "keyring"
         elif clear:
             entry["api_key"] = ""
+            gone = keys_api.pool_entries(pid, entry)
+            entry.pop("api_keys", None)
         data["providers"][pid] = entry
         validate(data)
         if key:
             set_key(gw, pid, key)
         elif clear and current.get("api_key") == "keyring":
             delete_key(gw, pid)
+        return gone
 
-    await update(gw, edit)
+    for entry in await update(gw, edit):
+        await off_loop(delete_key, gw, entry)
     return json_response({"ok": True, "id": pid})
 
 
@@ -110,6 +116,9 @@ async def delete_provider(pid: str) -> Response:
     current = await update(gw, edit)  # validates first: nothing is written when invalid
     if isinstance(current, dict) and current.get("api_key") == "keyring":
         await off_loop(delete_key, gw, pid)
+    for entry in keys_api.pool_entries(pid, current) if isinstance(current, dict) else []:
+        if entry != pid:
+            await off_loop(delete_key, gw, entry)
     return json_response({"ok": True})
 
 

@@ -6,6 +6,8 @@ module, imported here so they register on it:
 * ``pages``           the guard (Host, loopback, Origin, session), headers, login, static files
 * ``state_api``       ``GET /settings/api/state``
 * ``providers_api``   providers, test connection, model lists
+* ``keys_api``        a provider's several keys (add, name, test, reorder, remove)
+* ``check_api``       "Check with Claude Code": estimate, run, kept results
 * ``network_api``     proxy, CA file, timeouts
 * ``routes_api``      routes and the active route
 * ``setup_api``       the first-run guide
@@ -22,8 +24,8 @@ applies at once and tells the tray.
 """
 from __future__ import annotations
 
-from server.settings_page import (activity_api, claude_code_api, events_api, network_api,  # noqa: F401
-                                  pages, providers_api, routes_api, setup_api, state_api)
+from server.settings_page import (activity_api, check_api, claude_code_api, events_api, keys_api,  # noqa: F401
+                                  network_api, pages, providers_api, routes_api, setup_api, state_api)
 from server.settings_page import import_api  # noqa: F401,E402
 from server.settings_page import projects_api, sessions_api  # noqa: F401  (issue 16)
 from server.settings_page.common import bp

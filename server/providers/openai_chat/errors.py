@@ -102,14 +102,28 @@ def _retry_after(headers: Mapping[str, str]) -> str | None:
 def map_error(provider: str, status: int, body: bytes, headers: Mapping[str, str]) -> SwitchboardError:
     """The error to return for an upstream non-2xx answer."""
     message = ""
+    code = ""
     try:
-        message = extract_message(orjson.loads(body)) if body else ""
+        payload = orjson.loads(body) if body else None
+        message = extract_message(payload)
+        code = _code(payload)
     except orjson.JSONDecodeError:
         text = body[: MAX_MESSAGE * 4].decode("utf-8", errors="replace").strip()
         # An HTML error page (proxy, CDN) says nothing useful and can be huge.
         if text and not text.lstrip().startswith("<"):
             message = text
-    return UpstreamError(provider, status, _clean(message), retry_after=_retry_after(headers or {}))
+    return UpstreamError(provider, status, _clean(message), retry_after=_retry_after(headers or {}), code=code)
+
+
+def _code(payload: Any) -> str:
+    """The error's machine-readable code or type ("insufficient_quota")."""
+    error = payload.get("error") if isinstance(payload, dict) else None
+    if not isinstance(error, dict):
+        return ""
+    for name in ("code", "type"):
+        if isinstance(error.get(name), str) and error[name]:
+            return error[name][:100]
+    return ""
 
 
 def chunk_error(provider: str, payload: dict[str, Any]) -> SwitchboardError:

@@ -20,6 +20,21 @@
       head("providers.title", "providers.intro", h("div", { class: "row" }, ...setupFileButtons(),
         h("button", { class: "primary", type: "button", id: "add-provider", onclick: () => providerDialog(null), text: t("providers.add") }))),
       ...banners(), list);
+    markChecked(list);
+  }
+  // A model's last "Check with Claude Code" result beside its chip: ✓ all fine, ✗ a problem.
+  async function markChecked(list) {
+    let kept;
+    try { kept = await api("GET", "checks"); } catch (e) { return; }
+    for (const chip of list.querySelectorAll(".chip[data-model]")) {
+      const card = chip.closest("[data-provider]");
+      const entry = card && kept[`${card.dataset.provider}/${chip.dataset.model}`];
+      if (!entry) continue;
+      const failed = entry.cards.filter((c) => c.status === "fail").map((c) => c.title);
+      chip.textContent = `${chip.dataset.model} ${failed.length ? "✗" : "✓"}`;
+      chip.title = failed.length ? t("check.chipFailed", { date: entry.date, failed: failed.join(", ") })
+        : t("check.chipPassed", { date: entry.date });
+    }
   }
   // Export setup: providers, routes and network settings without any key
   // (issue 17); Import setup reads such a file and asks for the missing keys.
@@ -63,7 +78,7 @@
       } });
     if (!p.models.length) testBtn.disabled = true;
     const chips = p.models.length
-      ? h("div", { class: "chips", "aria-label": t("providers.models") }, p.models.slice(0, 12).map((m) => h("span", { class: "chip mono", text: m })),
+      ? h("div", { class: "chips", "aria-label": t("providers.models") }, p.models.slice(0, 12).map((m) => h("span", { class: "chip mono", "data-model": m, text: m })),
           p.models.length > 12 ? h("span", { class: "chip", text: `+${p.models.length - 12}` }) : null)
       : h("p", { class: "hint", text: t("providers.noModels") });
     return h("article", { class: "card", role: "listitem", "data-provider": p.id, "aria-labelledby": `prov-${p.id}` },
@@ -71,6 +86,9 @@
         h("h2", { id: `prov-${p.id}`, text: p.name }),
         h("span", { class: "badge", text: t("type." + p.type) }),
         h("div", { class: "card-actions" }, testBtn,
+          h("button", { type: "button", text: t("keys.button"), "aria-label": `${t("keys.button")}: ${p.name}`, onclick: () => keysDialog(p) }),
+          h("button", { type: "button", text: t("check.button"), "aria-label": `${t("check.button")}: ${p.name}`,
+            disabled: !p.models.length, onclick: () => checkDialog(p) }),
           h("button", { type: "button", text: t("common.edit"), "aria-label": `${t("common.edit")}: ${p.name}`, onclick: () => providerDialog(p) }),
           h("button", { type: "button", class: "danger", text: t("common.delete"), "aria-label": `${t("common.delete")}: ${p.name}`,
             onclick: () => deleteProvider(p, result) }))),
@@ -266,6 +284,149 @@
   }
 
 
-  Object.assign(SB, { renderProviders, providerDialog, modelPicker });
+  // ---- several keys per provider (issue 18): add, name, test, reorder, remove ----------
+  // Values are write-only: the list shows masks (sk-…1234) and names only.
+  function keysDialog(p) {
+    openDialog((close) => {
+      const list = h("ol", { class: "stack key-list", "aria-label": t("keys.list", { name: p.name }) });
+      const status = h("p", { class: "hint", role: "status", "aria-live": "polite" });
+      const orderSel = h("select", { id: nextId("order") },
+        ["order", "round_robin"].map((k) => h("option", { value: k, text: t("keys.order." + k) })));
+      const nameIn = h("input", { type: "text", id: nextId("keyname"), autocomplete: "off", maxlength: "64", placeholder: t("keys.namePlaceholder") });
+      const valueIn = h("input", { type: "password", id: nextId("keyvalue"), autocomplete: "off", spellcheck: "false" });
+      let keys = [];
+      const results = new Map();
+      const fail = (e) => { status.textContent = e.message; };
+      async function load() {
+        const r = await api("GET", `providers/${encodeURIComponent(p.id)}/keys`);
+        keys = r.keys; orderSel.value = r.order; draw();
+      }
+      async function arrange(next) {
+        try {
+          await api("PUT", `providers/${encodeURIComponent(p.id)}/keys`, { keys: next });
+          toast(t("common.saved")); await load();
+        } catch (e) { fail(e); }
+      }
+      const moved = (i, d) => { const idx = keys.map((k) => ({ index: k.index })); const [x] = idx.splice(i, 1); idx.splice(i + d, 0, x); return idx; };
+      function keyText(k) {
+        const where = k.source === "env" ? t("providers.keyEnv", { env: k.env }) : k.set ? k.masked : t("providers.keyMissing");
+        return k.resting ? `${where} · ${t("keys.resting." + k.resting)}` : where;
+      }
+      function draw() {
+        list.replaceChildren(...keys.map((k, i) => {
+          // A test's result stays under its key when the list is drawn again.
+          if (!results.has(k.label)) results.set(k.label, h("div", { class: "result", role: "status", "aria-live": "polite" }));
+          const result = results.get(k.label);
+          const nameEdit = h("input", { type: "text", id: nextId("kname"), value: k.name, maxlength: "64", "aria-label": t("keys.name"),
+            onchange: () => arrange(keys.map((x) => ({ index: x.index, name: x.index === k.index ? nameEdit.value.trim() : x.name }))) });
+          const testBtn = h("button", { type: "button", text: t("providers.test"), "aria-label": `${t("providers.test")}: ${k.label}`,
+            disabled: !p.models.length, onclick: async () => {
+              testBtn.disabled = true; busy(result, t("providers.testing"));
+              try { renderResult(result, await api("POST", `providers/${encodeURIComponent(p.id)}/keys/${k.index}/test`, {})); await load(); }
+              catch (e) { SB.errorResult(result, e); }
+              finally { testBtn.disabled = false; }
+            } });
+          return h("li", { class: "card", "data-key": k.label },
+            h("div", { class: "card-head" }, nameEdit, h("span", { class: "mono", text: keyText(k) }),
+              h("div", { class: "card-actions" }, testBtn,
+                h("button", { type: "button", text: t("keys.up"), "aria-label": `${t("keys.up")}: ${k.label}`, disabled: i === 0, onclick: () => arrange(moved(i, -1)) }),
+                h("button", { type: "button", text: t("keys.down"), "aria-label": `${t("keys.down")}: ${k.label}`, disabled: i === keys.length - 1, onclick: () => arrange(moved(i, 1)) }),
+                h("button", { type: "button", class: "danger", text: t("keys.remove"), "aria-label": `${t("keys.remove")}: ${k.label}`,
+                  onclick: async () => {
+                    try { await api("DELETE", `providers/${encodeURIComponent(p.id)}/keys/${k.index}`); toast(t("keys.removed")); await load(); await refresh(); }
+                    catch (e) { fail(e); }
+                  } }))),
+            result);
+        }));
+        if (!keys.length) list.append(h("li", { class: "hint", text: t("providers.keyMissing") }));
+      }
+      orderSel.addEventListener("change", async () => {
+        try { await api("PUT", `providers/${encodeURIComponent(p.id)}/keys`, { order: orderSel.value }); toast(t("common.saved")); }
+        catch (e) { fail(e); }
+      });
+      const form = h("form", { method: "dialog", novalidate: true, onsubmit: async (ev) => {
+        ev.preventDefault();
+        if (!valueIn.value.trim()) { status.textContent = t("error.key_required"); valueIn.focus(); return; }
+        const add = form.querySelector("button[type=submit]");
+        add.disabled = true;
+        try {
+          await api("POST", `providers/${encodeURIComponent(p.id)}/keys`, { name: nameIn.value.trim(), api_key: valueIn.value.trim() });
+          valueIn.value = ""; nameIn.value = ""; toast(t("keys.added")); await load(); await refresh();
+        } catch (e) { fail(e); }
+        finally { add.disabled = false; }
+      } },
+        h("div", { class: "dialog-head" }, h("h2", { id: "dialog-title", text: t("keys.title", { name: p.name }) })),
+        h("div", { class: "dialog-body" },
+          h("p", { class: "hint", text: t("keys.intro") }), list,
+          field(t("keys.orderLabel"), orderSel),
+          h("fieldset", null, h("legend", { text: t("keys.add") }),
+            h("div", { class: "grid-2" }, field(t("keys.name"), nameIn), field(t("field.apiKey"), valueIn)),
+            h("div", { class: "row" }, h("button", { type: "submit", class: "primary", text: t("keys.addButton") }))),
+          status),
+        h("div", { class: "dialog-foot" }, h("span", { class: "spacer" }),
+          h("button", { type: "button", text: t("common.close"), onclick: async () => { close(); await refresh(); if (SB.view === "providers") renderProviders(); } })));
+      load().catch(fail);
+      return form;
+    });
+  }
+
+  // ---- "Check with Claude Code" (issue 18): the estimate first, then the run the person starts ----
+  function checkCards(entry) {
+    return h("ol", { class: "stack check-cards", "aria-label": t("check.results") }, entry.cards.map((c) =>
+      h("li", { class: "card check-" + c.status, "data-check": c.id },
+        h("strong", { text: `${t("check.status." + c.status)} · ${c.title}` }),
+        c.explanation ? h("p", { text: c.explanation }) : null,
+        c.advice && c.status === "fail" ? h("p", { class: "hint", text: t("check.advice", { advice: c.advice }) }) : null)));
+  }
+  function checkDialog(p) {
+    openDialog((close) => {
+      const modelSel = h("select", { id: nextId("cmodel") }, p.models.map((m) => h("option", { value: m, text: m })));
+      const vision = h("input", { type: "checkbox", id: nextId("cvision"), checked: true });
+      const reasoning = h("input", { type: "checkbox", id: nextId("creason"), checked: true });
+      const longPrompt = h("input", { type: "checkbox", id: nextId("cctx"), checked: true });
+      const windowIn = h("input", { type: "number", id: nextId("cwin"), min: "1000", step: "1000", placeholder: "60000" });
+      const estimate = h("p", { class: "hint", role: "status", "aria-live": "polite" });
+      const out = h("div", { class: "result", role: "status", "aria-live": "polite" });
+      const body = () => ({ provider: p.id, model: modelSel.value, vision: vision.checked, reasoning: reasoning.checked,
+        context: longPrompt.checked, context_window: windowIn.value ? Number(windowIn.value) : null });
+      async function showEstimate() {
+        try { estimate.textContent = t("check.estimate", { tokens: (await api("POST", "check/estimate", body())).estimate.toLocaleString(LANG) }); }
+        catch (e) { estimate.textContent = e.message; }
+      }
+      async function showKept() {
+        try {
+          const kept = (await api("GET", "checks"))[`${p.id}/${modelSel.value}`];
+          out.replaceChildren(kept ? h("p", { class: "hint", text: t("check.kept", { date: kept.date }) }) : "", kept ? checkCards(kept) : "");
+        } catch (e) { out.textContent = e.message; }
+      }
+      for (const el of [modelSel, vision, reasoning, longPrompt, windowIn]) el.addEventListener("change", () => { showEstimate(); if (el === modelSel) showKept(); });
+      const form = h("form", { method: "dialog", novalidate: true, onsubmit: async (ev) => {
+        ev.preventDefault();
+        const go = form.querySelector("button[type=submit]");
+        go.disabled = true; busy(out, t("check.running"));
+        try {
+          const r = await api("POST", "check", body());
+          if (!r.ok) { out.textContent = r.error; return; }
+          out.replaceChildren(h("p", { class: "hint", text: t("check.used", { used: r.used_tokens.total.toLocaleString(LANG), estimate: r.estimate_tokens.toLocaleString(LANG) }) }), checkCards(r));
+        } catch (e) { SB.errorResult(out, e); }
+        finally { go.disabled = false; }
+      } },
+        h("div", { class: "dialog-head" }, h("h2", { id: "dialog-title", text: t("check.title", { name: p.name }) })),
+        h("div", { class: "dialog-body" },
+          h("p", { class: "hint", text: t("check.intro") }),
+          field(t("check.model"), modelSel),
+          h("label", { class: "check", for: vision.id }, vision, t("check.vision")),
+          h("label", { class: "check", for: reasoning.id }, reasoning, t("check.reasoning")),
+          h("label", { class: "check", for: longPrompt.id }, longPrompt, t("check.longPrompt")),
+          field(t("check.window"), windowIn), estimate, out),
+        h("div", { class: "dialog-foot" }, h("span", { class: "spacer" }),
+          h("button", { type: "button", text: t("common.close"), onclick: close }),
+          h("button", { type: "submit", class: "primary", text: t("check.run") })));
+      showEstimate(); showKept();
+      return form;
+    });
+  }
+
+  Object.assign(SB, { renderProviders, providerDialog, modelPicker, keysDialog, checkDialog });
   SB.VIEWS.providers = renderProviders;
 })(window.Switchboard);

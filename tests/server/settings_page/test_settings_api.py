@@ -330,7 +330,7 @@ def test_activity_lists_requests_and_totals_today(make_server, signed_in, upstre
     assert [e["status"] for e in data["entries"]] == [429, 200, 200]  # newest first
     assert data["entries"][0]["provider_name"] == "Up One"
     assert set(data["entries"][0]) == {"time", "route", "route_name", "provider", "provider_name", "model", "status",
-                                       "latency_ms", "input_tokens", "output_tokens", "error", "reason", "reason_params"}
+                                       "latency_ms", "input_tokens", "output_tokens", "error", "reason", "reason_params", "key"}
     (today,) = data["today"]
     assert today["requests"] == 2 and today["errors"] == 1
     assert today["input_tokens"] == 10 and today["output_tokens"] == 20
