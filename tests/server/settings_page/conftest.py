@@ -144,3 +144,14 @@ def no_claude_code(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 def openai_provider(url: str, **extra: Any) -> dict[str, Any]:
     return {"type": "openai", "base_url": url + "/v1", "api_key": "keyring", "models": ["m1", "m2"],
             "name": "Up One", **extra}
+
+
+def pytest_configure(config: Any) -> None:
+    """Browser assertions wait up to 15 s (Playwright's default is 5 s): CI
+    shares two cores with llama-server and the packaged-app build, and a
+    slow machine must not read as a broken page."""
+    try:
+        from playwright.sync_api import expect
+    except ImportError:
+        return
+    expect.set_options(timeout=15_000)
