@@ -220,6 +220,25 @@ def connect(base_url: str, api_key: str, *, home: Path | None = None, store: Pat
     return backup
 
 
+def restore_keys(data: dict[str, Any], previous: dict[str, Any], env_existed: bool) -> dict[str, Any]:
+    """Put ``KEYS`` in ``data["env"]`` back as ``previous`` recorded them
+    (``{"present": bool, "value": …}`` per key); remove an ``env`` block that
+    connecting created and that is empty again. Changes ``data`` in place.
+    Also used for project folders (server/project_pins.py)."""
+    env = dict(data.get("env") or {})
+    for key in KEYS:
+        prev = previous.get(key) or {"present": False}
+        if prev.get("present"):
+            env[key] = prev.get("value")
+        else:
+            env.pop(key, None)
+    if env or env_existed:
+        data["env"] = env
+    else:
+        data.pop("env", None)  # connecting created the block; leave no empty trace
+    return data
+
+
 def disconnect(*, home: Path | None = None, store: Path | None = None, api_key: str | None = None) -> None:
     """Restore the values ``connect`` replaced; remove keys that were absent;
     take the access key out of the backups."""
@@ -230,17 +249,7 @@ def disconnect(*, home: Path | None = None, store: Path | None = None, api_key: 
     data = _read(path)
     ours = {k for k in (api_key, (data.get("env") or {}).get("ANTHROPIC_AUTH_TOKEN")) if isinstance(k, str) and k}
     if "env" in data:
-        env = dict(data["env"])
-        for key in KEYS:
-            prev = record.get(key) or {"present": False}
-            if prev.get("present"):
-                env[key] = prev.get("value")
-            else:
-                env.pop(key, None)
-        if env or saved.get("env_existed", True):
-            data["env"] = env
-        else:
-            del data["env"]  # connect created the block; leave no empty trace
+        restore_keys(data, record, saved.get("env_existed", True))
         _backup(path, store)
         _write(path, data)
     _restore_path(store).unlink(missing_ok=True)

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from server.claude_code import restore_keys
 from server.fileio import atomic_write_bytes, atomic_write_json, ensure_private_dir
 
 log = logging.getLogger("switchboard")
@@ -206,18 +207,7 @@ class ProjectPins:
         log.info("project pins: %s unpinned", project)
 
     def _restore(self, path: Path, raw: bytes, record: dict[str, Any], original: bytes | None) -> None:
-        data = _parse(path, raw)
-        env = dict(data.get("env") or {})
-        for k in KEYS:
-            prev = (record.get("previous") or {}).get(k) or {"present": False}
-            if prev.get("present"):
-                env[k] = prev.get("value")
-            else:
-                env.pop(k, None)
-        if env or record.get("env_existed", True):
-            data["env"] = env
-        else:
-            data.pop("env", None)
+        data = restore_keys(_parse(path, raw), record.get("previous") or {}, record.get("env_existed", True))
         if original is not None and _parse(path, original) == data:
             atomic_write_bytes(path, original)  # exactly the bytes the person had
             mode = record.get("mode")
