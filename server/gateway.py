@@ -33,6 +33,7 @@ from server.providers.presets import profile_for
 from server.secrets import KeyringUnavailable, SecretStore
 from server.session_pins import SessionPins
 from server.settings import Settings
+from server.shared.members import FileMembers, MemberIndex
 
 log = logging.getLogger("switchboard")
 T = TypeVar("T")
@@ -104,6 +105,11 @@ class Gateway:
         self.listeners: list[Callable[[str], None]] = []
         self.dispatcher = Dispatcher()
         self.pins = SessionPins()
+        # Member keys (server/shared/members.py) and, in team mode or with
+        # members, the shared state (None on the desktop: no per-request cost).
+        files = FileMembers(settings.home) if not settings.redis_url else None
+        self.members = MemberIndex(lambda: files.secret() if files else None, files)
+        self.shared: Any = None
         # The latest request failure in plain words, for the tray's status line.
         self.last_error: str | None = None
         # Where this instance serves (set when the server starts listening)
@@ -119,8 +125,18 @@ class Gateway:
         # (Quart, aiohttp, ...) and stalls every stream for tens of ms.
         gc.collect()
         gc.freeze()
+        if self.settings.redis_url or not self.members.empty:
+            from server.shared.state import SharedState
+            from server.shared.store import RedisStore
+
+            store = RedisStore(self.settings.redis_url) if self.settings.redis_url else None
+            self.shared = SharedState(store, self.dispatcher, self.pins, self.members,
+                                      activity=self.activity, entry_type=ActivityEntry)
+            await self.shared.start()
 
     async def shutdown(self) -> None:
+        if self.shared is not None:
+            await self.shared.stop()
         paths, self._clients = list(self._clients.values()), {}
         for client, _ in paths:
             await client.aclose()  # closes its transport (and aiohttp session) too
@@ -340,6 +356,8 @@ class Gateway:
 
     def record(self, entry: ActivityEntry) -> None:
         self.activity.append(entry)
+        if self.shared is not None:
+            self.shared.note_activity(entry)
 
     def note_failure(self, error: Exception) -> None:
         message = getattr(error, "message", None) or type(error).__name__

@@ -43,10 +43,23 @@ class Settings:
     max_body_bytes: int = 64 * 1024 * 1024
     body_timeout: float = 120.0      # seconds for a request body to arrive (then 408)
     log_to_file: bool = True
+    # Team mode (issue 20): shared state in Redis, and how long streams in
+    # flight may take to finish after SIGTERM.
+    redis_url: str | None = None
+    shutdown_grace: float = 3.0
 
     @classmethod
     def from_env(cls, *, config_path: str | os.PathLike[str] | None = None,
                  environ: Mapping[str, str] | None = None, **overrides: object) -> "Settings":
+        env = os.environ if environ is None else environ
         home = default_home(environ)
+        config_path = config_path or env.get("SWITCHBOARD_CONFIG") or None
         path = Path(config_path) if config_path else home / "switchboard.json"
+        overrides.setdefault("redis_url", env.get("SWITCHBOARD_REDIS_URL") or None)
+        grace = env.get("SWITCHBOARD_SHUTDOWN_GRACE")
+        if grace:
+            try:
+                overrides.setdefault("shutdown_grace", max(0.0, float(grace)))
+            except ValueError:
+                pass
         return cls(home=home, config_path=path, log_dir=default_log_dir(home, environ), **overrides)  # type: ignore[arg-type]

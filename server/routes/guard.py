@@ -33,6 +33,7 @@ API_PATHS = frozenset(("/v1/messages", "/v1/messages/count_tokens"))
 DRAIN_LIMIT = 64 * 1024
 DRAIN_TIMEOUT = 5.0  # seconds a small refused body may take to arrive
 AUTHENTICATED = "switchboard.authenticated"  # scope key: the guard checked the key
+MEMBER = "switchboard.member"  # scope key: the member whose key was presented (team mode)
 
 WRONG_KEY = (
     "Invalid API key: this is not Switchboard's local access key (it may be an old one). "
@@ -62,6 +63,26 @@ def key_matches(expected: bytes, presented: list[bytes]) -> bool:
         # compare_digest is constant time for equal lengths; every value is checked.
         ok |= hmac.compare_digest(value, expected)
     return ok
+
+
+def authenticate(gateway: Any, scope: Scope) -> SwitchboardError | None:
+    """None when the request presents the access key or a member key (then
+    ``scope[MEMBER]`` is that member); else the error to answer with.
+
+    The access key is compared first, so the desktop path costs nothing new;
+    member keys (server/shared/members.py) are looked up only after it."""
+    presented = presented_keys(scope["headers"])
+    try:
+        if key_matches(gateway.access_key().encode(), presented):
+            return None
+        error: SwitchboardError = AuthenticationFailed(WRONG_KEY)
+    except SwitchboardError as exc:  # the keyring cannot be read
+        error = exc
+    member = gateway.members.match(presented)
+    if member is not None:
+        scope[MEMBER] = member
+        return None
+    return error
 
 
 def body_length(headers: list[tuple[bytes, bytes]]) -> int | None:
@@ -100,12 +121,9 @@ class EarlyRefusal:
         if path in API_PATHS:
             if method != "POST":
                 return None if body_length(scope["headers"]) == 0 else _not_allowed()
-            try:
-                expected = self.app.config["GATEWAY"].access_key().encode()
-            except SwitchboardError as exc:  # the keyring cannot be read
-                return exc
-            if not key_matches(expected, presented_keys(scope["headers"])):
-                return AuthenticationFailed(WRONG_KEY)
+            error = authenticate(self.app.config["GATEWAY"], scope)
+            if error is not None:
+                return error
             scope[AUTHENTICATED] = True
             return None
         if path.startswith("/settings") or body_length(scope["headers"]) == 0:

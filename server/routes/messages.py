@@ -23,6 +23,8 @@ from server.protocol.validate import nesting_errors, validate_messages_request
 from server.dispatch import call_for
 from server.providers.base import Reply, Target
 from server.routes.common import check_auth, gateway, json_body, json_body_and_size, request_meta
+from server.routes.guard import MEMBER
+from server.shared.state import price_of
 from server.streaming import StreamStats, event_body, raw_body
 
 bp = Blueprint("messages", __name__)
@@ -50,6 +52,12 @@ async def create_message() -> Response:
     route_name = gw.config.active_route or "-"
     session = session_pins.session_of(request.headers.get("x-claude-code-session-id"), body)
     targets = decision.targets
+    shared = gw.shared
+    member = request.scope.get(MEMBER)
+    pin_before = None
+    if shared is not None:  # team mode: other replicas' breakers, pin, the member's limits
+        await shared.before(targets, session, member)
+        pin_before = gw.pins.get(session) if session is not None else None
     if decision.route is not None:
         targets = gw.pins.order(session, decision.route.id, targets, body, gw.dispatcher.is_open)
 
@@ -62,6 +70,8 @@ async def create_message() -> Response:
     except SwitchboardError as exc:
         gw.note_failure(exc)
         _log(gw, route_name, targets[0], exc.status, started, {}, exc.message)
+        if shared is not None:
+            await shared.after(session, pin_before)
         raise
     try:
         gw.note_success()
@@ -71,13 +81,21 @@ async def create_message() -> Response:
             gw.pins.answered(session, decision.route.id, primary, target, decision.route.sticky_minutes * 60,
                              f"{primary} failed ({why}); {target} answered")
         headers = {"request-id": _request_id(), "x-switchboard-target": _header_value(str(target))}
+        counted = None
+        if shared is not None:
+            await shared.after(session, pin_before)
+            counted = (shared, headers["request-id"], member)
         if body.get("stream"):
-            return _stream_response(gw, reply, headers, route_name, target, started)
+            return _stream_response(gw, reply, headers, route_name, target, started, counted)
         if reply.body is not None:
-            _log(gw, route_name, target, 200, started, _usage_from_bytes(reply.body))
+            _log(gw, route_name, target, 200, started, _usage_from_bytes(reply.body), counted=counted)
+            if shared is not None:
+                await shared.flush_now()  # counted before the answer leaves
             return Response(reply.body, status=200, content_type="application/json", headers=headers)
         assert reply.message is not None
-        _log(gw, route_name, target, 200, started, reply.message.get("usage") or {})
+        _log(gw, route_name, target, 200, started, reply.message.get("usage") or {}, counted=counted)
+        if shared is not None:
+            await shared.flush_now()
         return Response(orjson.dumps(reply.message), status=200,
                         content_type="application/json", headers=headers)
     except BaseException:
@@ -94,12 +112,13 @@ def _header_value(text: str) -> str:
 
 
 def _stream_response(gw: Any, reply: Reply, headers: dict[str, str], route_name: str,
-                     target: Target, started: float) -> Response:
+                     target: Target, started: float, counted: Any = None) -> Response:
     stats = StreamStats()
 
     def on_close() -> None:
         status = stats.error.status if stats.error else 200
-        _log(gw, route_name, target, status, started, stats.usage, stats.error.message if stats.error else "")
+        _log(gw, route_name, target, status, started, stats.usage, stats.error.message if stats.error else "",
+             counted=counted)
 
     body = (event_body if reply.events is not None else raw_body)(reply, stats, on_close)
     headers = {**headers, "cache-control": "no-cache", "x-accel-buffering": "no"}
@@ -144,6 +163,10 @@ async def count_tokens() -> Response:
                     headers={"request-id": _request_id()})
 
 
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
 def _usage_from_bytes(data: bytes) -> dict[str, Any]:
     try:
         usage = orjson.loads(data).get("usage")
@@ -153,9 +176,16 @@ def _usage_from_bytes(data: bytes) -> dict[str, Any]:
 
 
 def _log(gw: Any, route_name: str, target: Target, status: int, started: float,
-         usage: dict[str, Any], error: str = "") -> None:
+         usage: dict[str, Any], error: str = "", counted: Any = None) -> None:
     latency = (time.monotonic() - started) * 1000
     inp, out = usage.get("input_tokens"), usage.get("output_tokens")
+    if counted is not None and status == 200:
+        # Team mode / member keys: usage counters for limits (server/shared/state.py).
+        shared, request_id, member = counted
+        i, o = _int(inp) + _int(usage.get("cache_read_input_tokens")) + _int(
+            usage.get("cache_creation_input_tokens")), _int(out)
+        shared.count(request_id, member.name if member else None, target, i, o,
+                     price_of(gw.config.raw, target, i, o))
     gw.record(ActivityEntry(time.time(), route_name, target.provider_id, target.model,
                             status, latency, inp, out, error))
     request_log.info("route=%s provider=%s model=%s status=%d latency_ms=%.0f in=%s out=%s",
