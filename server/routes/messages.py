@@ -84,7 +84,7 @@ async def create_message() -> Response:
         counted = None
         if shared is not None:
             await shared.after(session, pin_before)
-            counted = (shared, headers["request-id"], member)
+            counted = (shared, _usage_id(gw, headers["request-id"]), member)
         if body.get("stream"):
             return _stream_response(gw, reply, headers, route_name, target, started, counted)
         if reply.body is not None:
@@ -161,6 +161,17 @@ async def count_tokens() -> Response:
         count = await asyncio.to_thread(tokens.count_request, body)
     return Response(orjson.dumps({"input_tokens": count}), content_type="application/json",
                     headers={"request-id": _request_id()})
+
+
+def _usage_id(gw: Any, request_id: str) -> str:
+    """The id a request is counted under: the load balancer's request id when
+    the settings trust one (a request nginx re-sent to another replica
+    after the first died is then counted once), else our own."""
+    header = gw.settings.request_id_header
+    value = request.headers.get(header) if header else None
+    if value and len(value) <= 128 and value.isascii() and value.isprintable():
+        return "lb-" + value
+    return request_id
 
 
 def _int(value: Any) -> int:

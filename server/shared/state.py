@@ -110,7 +110,6 @@ class SharedState:
         # Local counters (member, period key) -> Usage: what this replica counted.
         self.local: dict[tuple[str, str], Usage] = defaultdict(Usage)
         self._task: asyncio.Task[None] | None = None
-        self._script: Any = None
         if store is not None:
             dispatcher.changed = set()
             store.on_recovered.append(self.flush)
@@ -300,14 +299,11 @@ class SharedState:
         keys = store.key
 
         async def write(c: Any) -> Any:
-            if self._script is None:
-                self._script = c.register_script(_COUNT_ONCE)
             pipe = c.pipeline(transaction=False)
             for name, rid, tokens, micros, inp, out, when in usage:
-                self._script(keys=[keys("usage", "seen", rid),
-                                   keys("usage", name, "d", day_key(when)),
-                                   keys("usage", name, "m", month_key(when))],
-                             args=[SEEN_TTL, tokens, micros, inp, out, 40 * 86400], client=pipe)
+                pipe.eval(_COUNT_ONCE, 3, keys("usage", "seen", rid), keys("usage", name, "d", day_key(when)),
+                          keys("usage", name, "m", month_key(when)), SEEN_TTL, tokens, micros, inp, out,
+                          40 * 86400)
             if activity:
                 pipe.lpush(keys("activity"), *activity)
                 pipe.ltrim(keys("activity"), 0, ACTIVITY_KEPT - 1)
