@@ -110,6 +110,7 @@ class SharedState:
         # Local counters (member, period key) -> Usage: what this replica counted.
         self.local: dict[tuple[str, str], Usage] = defaultdict(Usage)
         self._task: asyncio.Task[None] | None = None
+        self._flush_lock = asyncio.Lock()
         if store is not None:
             dispatcher.changed = set()
             store.on_recovered.append(self.flush)
@@ -163,7 +164,16 @@ class SharedState:
     # -- around a request -----------------------------------------------------------
     async def before(self, targets: tuple[Target, ...], session: str | None, member: Member | None) -> None:
         """Install the shared view of this request's breakers and pin; raise
-        LimitReached when ``member`` used up a limit."""
+        LimitReached when ``member`` used up a limit. Any other problem
+        leaves the local state as it is (never an error for the client)."""
+        try:
+            await self._before(targets, session, member)
+        except SwitchboardError:
+            raise
+        except Exception:
+            log.exception("reading the shared state failed; this replica's own state is used")
+
+    async def _before(self, targets: tuple[Target, ...], session: str | None, member: Member | None) -> None:
         now = self._wall()
         usage: tuple[Usage, Usage] | None = None
         if self.store is not None:
@@ -228,6 +238,12 @@ class SharedState:
 
     async def after(self, session: str | None, pin_before: Pin | None) -> None:
         """Write back what this request changed (nothing, usually)."""
+        try:
+            await self._after(session, pin_before)
+        except Exception:
+            log.exception("writing the shared state failed")
+
+    async def _after(self, session: str | None, pin_before: Pin | None) -> None:
         if self.store is None:
             return
         changed = self.dispatcher.changed
@@ -288,7 +304,12 @@ class SharedState:
             self._pending_activity.append(json.dumps(asdict(entry)))
 
     async def flush(self) -> None:
-        """Write queued usage and activity; what cannot be written stays queued."""
+        """Write queued usage and activity; what cannot be written stays queued.
+        One flush at a time: each writes everything queued when it starts."""
+        async with self._flush_lock:
+            await self._flush()
+
+    async def _flush(self) -> None:
         store = self.store
         if store is None or (not self._pending_usage and not self._pending_activity):
             if store is not None and self.activity is not None and self.entry_type is not None:
@@ -312,7 +333,8 @@ class SharedState:
         if await store.run(write) is None:
             return
         for _ in usage:
-            self._pending_usage.popleft()
+            if self._pending_usage:
+                self._pending_usage.popleft()
         for _ in activity:
             if self._pending_activity:
                 self._pending_activity.popleft()
@@ -326,8 +348,8 @@ class SharedState:
         try:
             async with asyncio.timeout(timeout):
                 await self.flush()
-        except TimeoutError:
-            pass
+        except Exception:  # never an error for the client because of Redis
+            log.debug("usage flush before the answer did not finish", exc_info=True)
 
     async def _pull_activity(self) -> None:
         assert self.store is not None

@@ -39,6 +39,7 @@ class RedisStore:
         self._retry_at = 0.0
         self.on_recovered: list[Callable[[], Awaitable[None]]] = []
         self._down_logged = False
+        self._tasks: set[asyncio.Task[None]] = set()
 
     def key(self, *parts: str) -> str:
         return self.prefix + ":".join(parts)
@@ -65,11 +66,17 @@ class RedisStore:
             self._down_logged = False
             log.warning("Redis is reachable again (%s); shared state catches up", self.safe_url)
             for callback in list(self.on_recovered):
-                try:
-                    await callback()
-                except Exception:
-                    log.exception("catching up with Redis failed")
+                # A task: the callback may need what the caller holds (a flush lock).
+                task = asyncio.get_running_loop().create_task(self._catch_up(callback))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
         return result
+
+    async def _catch_up(self, callback: Callable[[], Awaitable[None]]) -> None:
+        try:
+            await callback()
+        except Exception:
+            log.exception("catching up with Redis failed")
 
     def _failed(self, exc: BaseException) -> None:
         self.up = False
