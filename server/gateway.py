@@ -110,6 +110,12 @@ class Gateway:
         files = FileMembers(settings.home) if not settings.redis_url else None
         self.members = MemberIndex(lambda: files.secret() if files else None, files)
         self.shared: Any = None
+        self.metrics: Any = None
+        if settings.metrics_token:
+            from server.metrics import Metrics
+
+            self.metrics = Metrics(lambda: [(str(t), int(self.dispatcher.is_open(t)))
+                                            for t in list(self.dispatcher.breakers)])
         # The latest request failure in plain words, for the tray's status line.
         self.last_error: str | None = None
         # Where this instance serves (set when the server starts listening)

@@ -50,6 +50,7 @@ class Settings:
     # A header set by the load balancer (nginx: X-Request-Id $request_id)
     # that names a request across replicas; usage is counted once per value.
     request_id_header: str | None = None
+    metrics_token: str | None = None  # serves /metrics to whoever presents it (server/metrics.py)
 
     @classmethod
     def from_env(cls, *, config_path: str | os.PathLike[str] | None = None,
@@ -59,6 +60,7 @@ class Settings:
         config_path = config_path or env.get("SWITCHBOARD_CONFIG") or None
         path = Path(config_path) if config_path else home / "switchboard.json"
         overrides.setdefault("redis_url", env.get("SWITCHBOARD_REDIS_URL") or None)
+        overrides.setdefault("metrics_token", env.get("SWITCHBOARD_METRICS_TOKEN") or None)
         overrides.setdefault("request_id_header", env.get("SWITCHBOARD_REQUEST_ID_HEADER") or None)
         grace = env.get("SWITCHBOARD_SHUTDOWN_GRACE")
         if grace:

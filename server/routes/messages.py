@@ -69,10 +69,13 @@ async def create_message() -> Response:
         reply, target = await gw.dispatcher.send(targets, attempt)
     except SwitchboardError as exc:
         gw.note_failure(exc)
-        _log(gw, route_name, targets[0], exc.status, started, {}, exc.message)
+        _log(gw, route_name, targets[0], exc.status, started, {}, exc.message, member=member,
+             error_type=exc.error_type)
         if shared is not None:
             await shared.after(session, pin_before)
         raise
+    if gw.metrics is not None:
+        gw.metrics.first_token(target.provider_id, time.monotonic() - started)
     try:
         gw.note_success()
         if decision.route is not None:
@@ -86,14 +89,16 @@ async def create_message() -> Response:
             await shared.after(session, pin_before)
             counted = (shared, _usage_id(gw, headers["request-id"]), member)
         if body.get("stream"):
-            return _stream_response(gw, reply, headers, route_name, target, started, counted)
+            return _stream_response(gw, reply, headers, route_name, target, started, counted, member)
         if reply.body is not None:
-            _log(gw, route_name, target, 200, started, _usage_from_bytes(reply.body), counted=counted)
+            _log(gw, route_name, target, 200, started, _usage_from_bytes(reply.body), counted=counted,
+                 member=member)
             if shared is not None:
                 await shared.flush_now()  # counted before the answer leaves
             return Response(reply.body, status=200, content_type="application/json", headers=headers)
         assert reply.message is not None
-        _log(gw, route_name, target, 200, started, reply.message.get("usage") or {}, counted=counted)
+        _log(gw, route_name, target, 200, started, reply.message.get("usage") or {}, counted=counted,
+             member=member)
         if shared is not None:
             await shared.flush_now()
         return Response(orjson.dumps(reply.message), status=200,
@@ -112,13 +117,13 @@ def _header_value(text: str) -> str:
 
 
 def _stream_response(gw: Any, reply: Reply, headers: dict[str, str], route_name: str,
-                     target: Target, started: float, counted: Any = None) -> Response:
+                     target: Target, started: float, counted: Any = None, member: Any = None) -> Response:
     stats = StreamStats()
 
     def on_close() -> None:
         status = stats.error.status if stats.error else 200
         _log(gw, route_name, target, status, started, stats.usage, stats.error.message if stats.error else "",
-             counted=counted)
+             counted=counted, member=member, error_type=stats.error.error_type if stats.error else "")
 
     body = (event_body if reply.events is not None else raw_body)(reply, stats, on_close)
     headers = {**headers, "cache-control": "no-cache", "x-accel-buffering": "no"}
@@ -187,9 +192,13 @@ def _usage_from_bytes(data: bytes) -> dict[str, Any]:
 
 
 def _log(gw: Any, route_name: str, target: Target, status: int, started: float,
-         usage: dict[str, Any], error: str = "", counted: Any = None) -> None:
+         usage: dict[str, Any], error: str = "", counted: Any = None, member: Any = None,
+         error_type: str = "") -> None:
     latency = (time.monotonic() - started) * 1000
     inp, out = usage.get("input_tokens"), usage.get("output_tokens")
+    if gw.metrics is not None:
+        gw.metrics.answered(target.provider_id, target.model, member.name if member else "-", status,
+                            latency / 1000, inp, out, error_type)
     if counted is not None and status == 200:
         # Team mode / member keys: usage counters for limits (server/shared/state.py).
         shared, request_id, member = counted
