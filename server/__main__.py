@@ -79,7 +79,10 @@ async def _serve(app, host: str, port: int) -> None:
             loop.add_signal_handler(sig, stopping)
         except (NotImplementedError, RuntimeError):  # Windows
             signal.signal(sig, lambda *_: loop.call_soon_threadsafe(stopping))
-    await serve(app, hypercorn_config(host, port), shutdown_trigger=stop.wait)
+    # SIGTERM (a rolling update): stop accepting, let streams in flight finish
+    # for up to the grace period (SWITCHBOARD_SHUTDOWN_GRACE), then close.
+    grace = app.config["GATEWAY"].settings.shutdown_grace
+    await serve(app, hypercorn_config(host, port, graceful_timeout=grace), shutdown_trigger=stop.wait)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -111,6 +111,7 @@ class Gateway:
         self.members = MemberIndex(lambda: files.secret() if files else None, files)
         self.shared: Any = None
         self.metrics: Any = None
+        self.stopping = False
         if settings.metrics_token:
             from server.metrics import Metrics
 
@@ -302,7 +303,9 @@ class Gateway:
 
     def announce_stopping(self) -> None:
         """The server is about to stop: long-lived page streams end at once
-        instead of holding up the exit for the graceful timeout."""
+        instead of holding up the exit for the graceful timeout; /ready
+        says 503 from now on (a load balancer sends no more)."""
+        self.stopping = True
         self._notify("stopping")
 
     def _notify(self, what: str) -> None:

@@ -37,6 +37,8 @@ async def health() -> Response:
 async def ready() -> Response:
     gw = gateway()
     problems = []
+    if gw.stopping:
+        problems.append("the server is shutting down")
     if gw.config_error is not None:
         problems.append("the settings file has a problem (see the log)")
     shared = gw.shared
