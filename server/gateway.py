@@ -133,6 +133,12 @@ class Gateway:
         gc.collect()
         gc.freeze()
         if self.settings.redis_url or not self.members.empty:
+            await self.start_shared()
+
+    async def start_shared(self) -> Any:
+        """The shared state (team mode, or member keys on one machine); made
+        on first need: a members file may appear while the server runs."""
+        if self.shared is None:
             from server.shared.state import SharedState
             from server.shared.store import RedisStore
 
@@ -140,6 +146,7 @@ class Gateway:
             self.shared = SharedState(store, self.dispatcher, self.pins, self.members,
                                       activity=self.activity, entry_type=ActivityEntry)
             await self.shared.start()
+        return self.shared
 
     async def shutdown(self) -> None:
         if self.shared is not None:

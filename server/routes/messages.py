@@ -54,6 +54,8 @@ async def create_message() -> Response:
     targets = decision.targets
     shared = gw.shared
     member = request.scope.get(MEMBER)
+    if member is not None and shared is None:
+        shared = await gw.start_shared()  # member keys added while running: their limits count
     pin_before = None
     if shared is not None:  # team mode: other replicas' breakers, pin, the member's limits
         await shared.before(targets, session, member)

@@ -195,7 +195,10 @@ class SharedState:
 
             result = await self.store.run(read)
             if result is not None:
+                unsent = self.dispatcher.changed or ()
                 for i, t in enumerate(targets):
+                    if t in unsent:
+                        continue  # this replica's news, not yet written: it wins
                     fail, pttl = result[2 * i], result[2 * i + 1]
                     self.dispatcher.adopt(t, int(fail or 0), max(pttl, 0) / 1000)
                 rest = result[2 * len(targets):]
