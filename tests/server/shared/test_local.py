@@ -90,3 +90,25 @@ def test_an_unreachable_redis_costs_one_timeout_then_nothing_and_is_logged_once(
 
     asyncio.run(go())
     assert redact("rediss://user:pw@host:6380/1") == "rediss://***@host:6380/1"
+
+
+def test_the_desktop_path_loads_neither_redis_nor_prometheus(tmp_path):
+    """No SWITCHBOARD_REDIS_URL, no metrics token, no members: the gateway
+    has no shared state and nothing of team mode is imported."""
+    script = f"""
+import asyncio, sys
+from pathlib import Path
+from server.settings import Settings
+from server.app import create_app
+home = Path({str(tmp_path)!r})
+app = create_app(Settings(home=home, config_path=home / 'switchboard.json', log_dir=home / 'logs'))
+gw = app.config['GATEWAY']
+asyncio.run(gw.startup())
+assert gw.shared is None and gw.metrics is None
+assert 'redis' not in sys.modules and 'prometheus_client' not in sys.modules, 'team mode imported'
+print('ok')
+"""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SWITCHBOARD_")}
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         env={**env, "PYTHONPATH": str(REPO)}, cwd=tmp_path)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-3000:]

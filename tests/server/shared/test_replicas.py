@@ -106,4 +106,10 @@ def test_usage_is_counted_once_in_redis(replicas, redis_server):
         time.sleep(0.05)
     assert int(counts[b"requests"]) == 3
     assert int(counts[b"tokens"]) == 3 * 15
+    # The activity feed is shared too: both replicas' answers, newest first.
+    import json
+
+    feed = [json.loads(x) for x in redis_server.client().lrange("swb:activity", 0, -1)]
+    assert len(feed) == 3 and {e["provider"] for e in feed} == {"primary"}
+    assert all(e["status"] == 200 and e["input_tokens"] == 10 for e in feed)
     assert httpx.get(a.url + "/health").status_code == 200
