@@ -142,7 +142,8 @@ class Gateway:
             from server.shared.state import SharedState
             from server.shared.store import RedisStore
 
-            store = RedisStore(self.settings.redis_url) if self.settings.redis_url else None
+            store = (RedisStore(self.settings.redis_url, timeout=self.settings.redis_timeout)
+                     if self.settings.redis_url else None)
             self.shared = SharedState(store, self.dispatcher, self.pins, self.members,
                                       activity=self.activity, entry_type=ActivityEntry)
             await self.shared.start()

@@ -46,6 +46,7 @@ class Settings:
     # Team mode (issue 20): shared state in Redis, and how long streams in
     # flight may take to finish after SIGTERM.
     redis_url: str | None = None
+    redis_timeout: float = 0.5       # seconds per Redis call (server/shared/store.py)
     shutdown_grace: float = 3.0
     # A header set by the load balancer (nginx: X-Request-Id $request_id)
     # that names a request across replicas; usage is counted once per value.
@@ -62,10 +63,12 @@ class Settings:
         overrides.setdefault("redis_url", env.get("SWITCHBOARD_REDIS_URL") or None)
         overrides.setdefault("metrics_token", env.get("SWITCHBOARD_METRICS_TOKEN") or None)
         overrides.setdefault("request_id_header", env.get("SWITCHBOARD_REQUEST_ID_HEADER") or None)
-        grace = env.get("SWITCHBOARD_SHUTDOWN_GRACE")
-        if grace:
-            try:
-                overrides.setdefault("shutdown_grace", max(0.0, float(grace)))
-            except ValueError:
-                pass
+        for name, field in (("SWITCHBOARD_SHUTDOWN_GRACE", "shutdown_grace"),
+                            ("SWITCHBOARD_REDIS_TIMEOUT", "redis_timeout")):
+            value = env.get(name)
+            if value:
+                try:
+                    overrides.setdefault(field, max(0.01 if field == "redis_timeout" else 0.0, float(value)))
+                except ValueError:
+                    pass
         return cls(home=home, config_path=path, log_dir=default_log_dir(home, environ), **overrides)  # type: ignore[arg-type]

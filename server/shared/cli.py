@@ -1,4 +1,4 @@
-"""``switchboard keys add|list|revoke``: member keys (issue 20 §3).
+"""``switchboard keys add|list|limit|revoke``: member keys (issue 20 §3).
 
 The store is Redis when ``SWITCHBOARD_REDIS_URL`` is set (what the replicas
 read), else ``members.json`` in the Switchboard home of ``--config``. A new
@@ -29,10 +29,14 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--daily-tokens", type=int)
     add.add_argument("--monthly-tokens", type=int)
     add.add_argument("--replace", action="store_true", help="replace an existing member's key")
+    limit = sub.add_parser("limit", help="change a member's limits (0 or more; 'none' removes one)")
+    limit.add_argument("name")
+    for flag in ("--daily-usd", "--monthly-usd", "--daily-tokens", "--monthly-tokens"):
+        limit.add_argument(flag)
     sub.add_parser("list", help="list members (never their keys)")
     revoke = sub.add_parser("revoke", help="revoke a member's key (every replica within a second)")
     revoke.add_argument("name")
-    for p in (add, revoke, sub.choices["list"]):
+    for p in (add, revoke, limit, sub.choices["list"]):
         p.add_argument("--config", help=argparse.SUPPRESS, default=argparse.SUPPRESS)
     return parser
 
@@ -97,6 +101,30 @@ def _run(args: argparse.Namespace, store: Any) -> int:
                                if getattr(m, f) is not None) or "no limits"
             created = dt.datetime.fromtimestamp(m.created, dt.timezone.utc).strftime("%Y-%m-%d") if m.created else "-"
             print(f"{m.name}\t{'revoked' if m.revoked else 'active'}\tcreated {created}\t{limits}")
+        return 0
+    if args.command == "limit":
+        member = members.get(args.name)
+        if member is None:
+            raise MemberError(f"no member named {args.name!r} ('switchboard keys list' shows them)")
+        changes: dict[str, Any] = {}
+        for field in ("daily_usd", "monthly_usd", "daily_tokens", "monthly_tokens"):
+            value = getattr(args, field)
+            if value is None:
+                continue
+            if value.lower() == "none":
+                changes[field] = None
+                continue
+            try:
+                number = float(value) if field.endswith("usd") else int(value)
+            except ValueError:
+                raise MemberError(f"--{field.replace('_', '-')} takes a number or 'none'") from None
+            if number < 0:
+                raise MemberError(f"--{field.replace('_', '-')} must be 0 or more")
+            changes[field] = number
+        from dataclasses import replace as _replace
+
+        store.put(_replace(member, **changes))
+        print(f"Member {args.name!r}: limits changed on every replica within a second.", file=sys.stderr)
         return 0
     if args.command == "revoke":
         member = members.get(args.name)

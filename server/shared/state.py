@@ -38,6 +38,7 @@ from server.shared.store import RedisStore
 log = logging.getLogger("switchboard")
 
 FLUSH_EVERY = 0.25
+PULL_ACTIVITY_EVERY = 1.0
 MAX_PENDING = 100_000
 ACTIVITY_KEPT = 200
 SEEN_TTL = 3 * 86400
@@ -134,13 +135,18 @@ class SharedState:
 
     async def _loop(self) -> None:
         last_members = 0.0
+        last_pull = 0.0
         while True:
             await asyncio.sleep(FLUSH_EVERY)
             try:
                 await self.flush()
-                if self._clock() - last_members >= 0.5:
-                    last_members = self._clock()
+                now = self._clock()
+                if now - last_members >= 0.5:
+                    last_members = now
                     await self.refresh_members()
+                if now - last_pull >= PULL_ACTIVITY_EVERY:
+                    last_pull = now
+                    await self._pull_activity()
             except Exception:  # the loop must outlive any one problem
                 log.exception("shared state loop")
 
@@ -315,8 +321,6 @@ class SharedState:
     async def _flush(self) -> None:
         store = self.store
         if store is None or (not self._pending_usage and not self._pending_activity):
-            if store is not None and self.activity is not None and self.entry_type is not None:
-                await self._pull_activity()
             return
         usage = list(self._pending_usage)
         activity = list(self._pending_activity)
@@ -341,21 +345,21 @@ class SharedState:
         for _ in activity:
             if self._pending_activity:
                 self._pending_activity.popleft()
-        if self.activity is not None and self.entry_type is not None:
-            await self._pull_activity()
 
-    async def flush_now(self, timeout: float = 0.5) -> None:
+    async def flush_now(self) -> None:
         """Write queued usage before an answer leaves (bounded wait)."""
-        if self.store is None or self.store.skipping:
+        if self.store is None or self.store.skipping or not self._pending_usage:
             return
         try:
-            async with asyncio.timeout(timeout):
+            async with asyncio.timeout(self.store.timeout * 3):
                 await self.flush()
         except Exception:  # never an error for the client because of Redis
             log.debug("usage flush before the answer did not finish", exc_info=True)
 
     async def _pull_activity(self) -> None:
-        assert self.store is not None
+        """Replace the local feed with the shared one (every replica's answers)."""
+        if self.store is None or self.activity is None or self.entry_type is None:
+            return
         raw = await self.store.run(lambda c: c.lrange(self.store.key("activity"), 0, ACTIVITY_KEPT - 1))
         if raw is None or self.activity is None:
             return
@@ -400,7 +404,7 @@ def check_limits(member: Member, day: Usage, month: Usage) -> None:
             raise LimitReached(
                 f"The key of member {member.name!r} reached its {period} limit of {amount} "
                 f"(used {spent}). It resets {when}; ask the gateway's admin to raise the limit "
-                f"(switchboard keys add {member.name} --{period}-{unit.replace('tokens', 'tokens')} ...).")
+                f"(switchboard keys limit {member.name} --{period}-{unit} ...).")
 
 
 def _usage(raw: dict[bytes, bytes] | None) -> Usage:

@@ -17,7 +17,10 @@ from typing import Any, Awaitable, Callable, TypeVar
 log = logging.getLogger("switchboard")
 T = TypeVar("T")
 
-CALL_TIMEOUT = 0.25   # seconds any one Redis call may take
+# Seconds any one Redis call may take (SWITCHBOARD_REDIS_TIMEOUT). Short, so
+# a hung Redis costs a request little; not so short that a busy replica's
+# own slowness reads as an outage.
+CALL_TIMEOUT = 0.5
 RETRY_AFTER = 1.0     # seconds without trying after a failure
 PREFIX = "swb:"
 

@@ -68,6 +68,10 @@ def test_a_members_daily_limit_reached_through_one_replica_holds_on_the_other(re
     assert ask(b.url, ADMIN_KEY).status_code == 200
     listed = keys_cli("list", redis_url=redis_server.url)
     assert "alice" in listed.stdout and key not in listed.stdout
+    # Raised through the CLI: both replicas let alice go on, with the same key.
+    assert keys_cli("limit", "alice", "--daily-usd", "1", redis_url=redis_server.url).returncode == 0
+    time.sleep(1.0)
+    assert ask(b.url, key).status_code == 200 and ask(a.url, key).status_code == 200
 
 
 def test_a_key_revoked_through_the_cli_is_refused_by_both_within_a_second(replicas, redis_server):
