@@ -24,6 +24,7 @@ import asyncio
 import datetime as dt
 import json
 import logging
+import os
 import time
 from collections import defaultdict, deque
 from dataclasses import asdict
@@ -152,7 +153,7 @@ class SharedState:
 
     async def refresh_members(self) -> None:
         assert self.store is not None
-        env_secret = __import__("os").environ.get(SECRET_ENV)
+        env_secret = os.environ.get(SECRET_ENV)
 
         async def read(c: Any) -> Any:
             pipe = c.pipeline(transaction=False)

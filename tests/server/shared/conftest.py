@@ -1,7 +1,6 @@
 """Fixtures for team mode: real redis-server, nginx, replicas as processes."""
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -10,7 +9,7 @@ from typing import Any, Callable, Iterator
 
 import pytest
 
-from tests.support.fake_upstream import FakeUpstream, Script, json_script
+from tests.support.fake_upstream import FakeUpstream, json_script
 from tests.support.server_process import REPO, ServerProcess
 from tests.support.team import REDIS, Nginx, RedisServer
 
@@ -22,11 +21,6 @@ def ok_reply(text: str = "ok", prompt: int = 10, completion: int = 5) -> dict[st
     return {"id": "c", "object": "chat.completion", "model": "m1", "choices": [
         {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
         "usage": {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}}
-
-
-def always(script: Script) -> Script:
-    """A script that answers every request the same (the default)."""
-    return script
 
 
 def team_config(primary_url: str, fallback_url: str) -> dict[str, Any]:
@@ -121,7 +115,3 @@ def ask(url: str, key: str = ADMIN_KEY, *, session: str | None = None, messages:
     if session:
         headers["x-claude-code-session-id"] = session
     return httpx.post(url + "/v1/messages", json=body(messages=messages), headers=headers, timeout=timeout)
-
-
-def dumps(x: Any) -> str:
-    return json.dumps(x)

@@ -12,8 +12,7 @@ import time
 import httpx
 
 from server.shared.store import RedisStore, redact
-from tests.server.shared.conftest import SECRET, ok_reply, team_config
-from tests.support.fake_upstream import json_script
+from tests.server.shared.conftest import SECRET, team_config
 from tests.support.live_server import free_port
 from tests.support.server_process import REPO, ServerProcess
 
