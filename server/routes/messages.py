@@ -58,7 +58,12 @@ async def create_message() -> Response:
         shared = await gw.start_shared()  # member keys added while running: their limits count
     pin_before = None
     if shared is not None:  # team mode: other replicas' breakers, pin, the member's limits
-        await shared.before(targets, session, member)
+        try:
+            await shared.before(targets, session, member)
+        except SwitchboardError as exc:  # a limit reached
+            if gw.metrics is not None:
+                gw.metrics.errors.labels(exc.error_type).inc()
+            raise
         pin_before = gw.pins.get(session) if session is not None else None
     if decision.route is not None:
         targets = gw.pins.order(session, decision.route.id, targets, body, gw.dispatcher.is_open)

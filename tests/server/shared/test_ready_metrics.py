@@ -45,9 +45,10 @@ def test_ready_is_503_while_the_config_is_broken(redis_server, tmp_path):
 def test_metrics_behind_their_own_token(replicas, upstreams, redis_server):
     primary, _ = upstreams
     a, = replicas(1, env={"SWITCHBOARD_METRICS_TOKEN": TOKEN})
-    key = keys_cli("add", "alice", redis_url=redis_server.url).stdout.strip()
+    key = keys_cli("add", "alice", "--daily-tokens", "10", redis_url=redis_server.url).stdout.strip()
     time.sleep(1)
     assert ask(a.url, key).status_code == 200
+    assert ask(a.url, key).status_code == 429  # 15 tokens used of 10
     primary.default = json_script({"error": {"message": "down"}}, status=500, headers={"retry-after": "0"})
     assert ask(a.url).headers["x-switchboard-target"] == "fallback/m1"  # the breaker opens
     assert httpx.get(a.url + "/metrics").status_code == 401
@@ -60,6 +61,7 @@ def test_metrics_behind_their_own_token(replicas, upstreams, redis_server):
     assert 'switchboard_time_to_first_token_seconds_count{provider="primary"} 1.0' in text
     assert 'switchboard_request_duration_seconds_bucket' in text
     assert 'switchboard_breaker_open{target="primary/m1"} 1.0' in text
+    assert 'switchboard_errors_total{type="rate_limit_error"} 1.0' in text
     assert key not in text and TOKEN not in text
 
 
