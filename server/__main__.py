@@ -45,17 +45,20 @@ def is_loopback(host: str) -> bool:
         return False  # a name: it may resolve to any interface
 
 
-def _check_exposure(host: str, port: int, environ: dict[str, str] | os._Environ[str]) -> str | None:
-    """Refuse a non-loopback address without an explicit access key; warn with one.
+def _check_exposure(host: str, port: int, environ: dict[str, str] | os._Environ[str],
+                    members: bool = False) -> str | None:
+    """Refuse a non-loopback address without an explicit access key or
+    member keys (``switchboard keys add``); warn with one.
 
     Returns the refusal message, or None when serving may go on.
     """
     if is_loopback(host):
         return None
-    if not environ.get(ACCESS_KEY_ENV):
+    if not environ.get(ACCESS_KEY_ENV) and not members:
         return (f"switchboard: refusing to listen on {host}:{port}: that address is reachable "
                 f"from other computers, and the access key is the generated desktop one. "
-                f"Set {ACCESS_KEY_ENV} to a long random key of your own to serve a network, "
+                f"Set {ACCESS_KEY_ENV} to a long random key of your own, or add member keys "
+                f"with 'switchboard keys add NAME', to serve a network, "
                 f"or use --host 127.0.0.1.")
     warning = (f"WARNING: Switchboard is listening on {host}:{port}, which other computers can "
                f"reach: anyone who can connect and knows the access key can use your providers "
@@ -77,7 +80,10 @@ async def _serve(app, host: str, port: int) -> None:
             loop.add_signal_handler(sig, stopping)
         except (NotImplementedError, RuntimeError):  # Windows
             signal.signal(sig, lambda *_: loop.call_soon_threadsafe(stopping))
-    await serve(app, hypercorn_config(host, port), shutdown_trigger=stop.wait)
+    # SIGTERM (a rolling update): stop accepting, let streams in flight finish
+    # for up to the grace period (SWITCHBOARD_SHUTDOWN_GRACE), then close.
+    grace = app.config["GATEWAY"].settings.shutdown_grace
+    await serve(app, hypercorn_config(host, port, graceful_timeout=grace), shutdown_trigger=stop.wait)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -94,6 +100,11 @@ def main(argv: list[str] | None = None) -> int:
         if argv[0] == "export":
             return importers_cli.export_main(argv[1:])
         return importers_cli.import_main(argv[1:], prog=f"switchboard {argv[0]}")
+    if argv[:1] == ["keys"]:
+        # switchboard keys add|list|revoke: member keys (team mode, issue 20).
+        from server.shared.cli import main as keys_main
+
+        return keys_main(argv[1:])
     if argv[:1] == ["settings-link"]:
         from server.instance import settings_link_main
 
@@ -115,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     gw = app.config["GATEWAY"]
     host = args.host or gw.config.server.host
     port = args.port or gw.config.server.port
-    refusal = _check_exposure(host, port, os.environ)
+    refusal = _check_exposure(host, port, os.environ, members=_has_members(gw, settings))
     if refusal:
         print(refusal, file=sys.stderr, flush=True)
         return 2
@@ -134,6 +145,18 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         lock.release()
     return 0
+
+
+def _has_members(gw, settings: Settings) -> bool:  # type: ignore[no-untyped-def]
+    """Whether active member keys exist (Redis in team mode, else members.json)."""
+    if not settings.redis_url:
+        return not gw.members.empty
+    from server.shared.members import RedisMembers
+
+    try:
+        return any(not m.revoked for m in RedisMembers(settings.redis_url).load().values())
+    except Exception:  # Redis unreachable at start: the access key decides
+        return False
 
 
 def _publish_instance(app, settings: Settings, port: int) -> InstanceLock:  # type: ignore[no-untyped-def]

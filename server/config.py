@@ -208,6 +208,8 @@ def _parse_provider(pid: str, raw: Any, network: NetworkSettings) -> ProviderCon
         raise ConfigError(f"{where}.api_key: must be a string: env:NAME, keyring, or empty")
     if api_key.startswith("env:") and not api_key[4:]:
         raise ConfigError(f"{where}.api_key: env: needs a variable name, as in env:OPENAI_API_KEY")
+    if api_key.startswith("file:") and not api_key[5:].startswith("/"):
+        raise ConfigError(f"{where}.api_key: file: needs an absolute path, as in file:/run/secrets/openai")
     models = raw.get("models", [])
     if not isinstance(models, list) or not all(isinstance(m, str) and m for m in models):
         raise ConfigError(f"{where}.models: must be a list of model names")

@@ -62,6 +62,8 @@ class Dispatcher:
     # (target, outcome) of every attempt, newest last; the tray shows the
     # latest failure, tests read the order.
     attempts: list[tuple[Target, str]] = field(default_factory=list)
+    # Team mode (server/shared): targets whose breaker changed, for Redis.
+    changed: set[Target] | None = None
 
     def is_open(self, target: Target) -> bool:
         b = self.breakers.get(target)
@@ -86,9 +88,22 @@ class Dispatcher:
         b.failures += 1
         if b.failures >= BREAKER_FAILURES:
             b.open_until = self.clock() + BREAKER_COOLDOWN
+        if self.changed is not None:
+            self.changed.add(target)
 
     def _succeeded(self, target: Target) -> None:
-        self.breakers.pop(target, None)
+        if self.breakers.pop(target, None) is not None and self.changed is not None:
+            self.changed.add(target)
+
+    def adopt(self, target: Target, failures: int, open_for: float) -> None:
+        """Take another replica's view of ``target`` (team mode): its
+        failures in a row and how many seconds it stays open."""
+        if failures <= 0 and open_for <= 0:
+            self.breakers.pop(target, None)
+            return
+        b = self.breakers.setdefault(target, Breaker())
+        b.failures = failures
+        b.open_until = self.clock() + open_for if open_for > 0 else 0.0
 
     async def _with_keys(self, pool: key_pool.KeyPool, target: Target,
                          attempt: Callable[..., Awaitable[Reply]]) -> Reply:

@@ -36,6 +36,7 @@ from server.project_pins import PinnedProject, ProjectPinError, ProjectPins
 from server.session_pins import SessionPins
 from server.sessions import Sessions
 from server.settings import Settings
+from server.shared.members import FileMembers, MemberIndex
 
 log = logging.getLogger("switchboard")
 T = TypeVar("T")
@@ -111,6 +112,18 @@ class Gateway:
         # Live Claude Code sessions and their own route choices.
         self.sessions = Sessions(on_new=lambda: self._notify("sessions"))
         self.keys = KeyPools()  # several keys per provider (server/key_pool.py)
+        # Member keys (server/shared/members.py) and, in team mode or with
+        # members, the shared state (None on the desktop: no per-request cost).
+        files = FileMembers(settings.home) if not settings.redis_url else None
+        self.members = MemberIndex(lambda: files.secret() if files else None, files)
+        self.shared: Any = None
+        self.metrics: Any = None
+        self.stopping = False
+        if settings.metrics_token:
+            from server.metrics import Metrics
+
+            self.metrics = Metrics(lambda: [(str(t), int(self.dispatcher.is_open(t)))
+                                            for t in list(self.dispatcher.breakers)])
         # The latest request failure in plain words, for the tray's status line.
         self.last_error: str | None = None
         # A resting key of a provider with several, for the tray (server/key_pool.py).
@@ -131,8 +144,26 @@ class Gateway:
         # (Quart, aiohttp, ...) and stalls every stream for tens of ms.
         gc.collect()
         gc.freeze()
+        if self.settings.redis_url or not self.members.empty:
+            await self.start_shared()
+
+    async def start_shared(self) -> Any:
+        """The shared state (team mode, or member keys on one machine); made
+        on first need: a members file may appear while the server runs."""
+        if self.shared is None:
+            from server.shared.state import SharedState
+            from server.shared.store import RedisStore
+
+            store = (RedisStore(self.settings.redis_url, timeout=self.settings.redis_timeout)
+                     if self.settings.redis_url else None)
+            self.shared = SharedState(store, self.dispatcher, self.pins, self.members,
+                                      activity=self.activity, entry_type=ActivityEntry)
+            await self.shared.start()
+        return self.shared
 
     async def shutdown(self) -> None:
+        if self.shared is not None:
+            await self.shared.stop()
         paths, self._clients = list(self._clients.values()), {}
         for client, _ in paths:
             await client.aclose()  # closes its transport (and aiohttp session) too
@@ -293,7 +324,9 @@ class Gateway:
 
     def announce_stopping(self) -> None:
         """The server is about to stop: long-lived page streams end at once
-        instead of holding up the exit for the graceful timeout."""
+        instead of holding up the exit for the graceful timeout; /ready
+        says 503 from now on (a load balancer sends no more)."""
+        self.stopping = True
         self._notify("stopping")
 
     def move_session(self, session_id: str, route_id: str | None) -> bool:
@@ -375,6 +408,8 @@ class Gateway:
 
     def record(self, entry: ActivityEntry) -> None:
         self.activity.append(entry)
+        if self.shared is not None:
+            self.shared.note_activity(entry)
 
     def note_failure(self, error: Exception) -> None:
         message = getattr(error, "message", None) or type(error).__name__

@@ -1,4 +1,4 @@
-"""Keys: the OS keyring, ``env:`` references; never logged, never on disk.
+"""Keys: the OS keyring, ``env:`` and ``file:`` references; never logged, never on disk.
 
 Provider keys live in the OS keyring under service ``switchboard``, one entry
 per provider id (issue 5). The config file holds only references. The keyring
@@ -96,6 +96,8 @@ class SecretStore:
             return None
         if reference.startswith("env:"):
             return self._environ.get(reference[4:]) or None
+        if reference.startswith("file:"):
+            return read_secret_file(reference[5:])
         if reference == "keyring":
             return self.get(provider_id)
         if reference.startswith("keyring#"):  # a provider's 2nd, 3rd… key (issue 18)
@@ -112,6 +114,19 @@ class SecretStore:
             key = "sk-swb-" + _random.token_urlsafe(32)
             self.set(ACCESS_KEY_ENTRY, key)
         return key
+
+
+def read_secret_file(path: str) -> str | None:
+    """A key from a mounted secrets file (``file:/run/secrets/name``: Docker
+    and Kubernetes secrets), without its trailing newline; None when empty."""
+    try:
+        with open(path, "rb") as fh:
+            value = fh.read(64 * 1024).decode("utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        why = getattr(exc, "strerror", None) or "not UTF-8 text"
+        raise KeyringUnavailable(f"cannot read the key file {path} ({why}); check that the secret "
+                                 "is mounted there and readable by Switchboard's user") from None
+    return value or None
 
 
 def _describe(exc: BaseException) -> str:

@@ -104,6 +104,21 @@ class SessionPins:
             while len(self._pins) > self._max:
                 self._pins.popitem(last=False)
 
+    def get(self, session: str) -> Pin | None:
+        with self._lock:
+            return self._pins.get(session)
+
+    def adopt(self, session: str, pin: Pin | None) -> None:
+        """Take another replica's pin for ``session`` (team mode); None unpins."""
+        with self._lock:
+            if pin is None:
+                self._pins.pop(session, None)
+                return
+            self._pins[session] = pin
+            self._pins.move_to_end(session)
+            while len(self._pins) > self._max:
+                self._pins.popitem(last=False)
+
     def pinned(self) -> list[tuple[str, Pin]]:
         """Live pins, newest last (for the activity list)."""
         now = self._clock()

@@ -43,10 +43,32 @@ class Settings:
     max_body_bytes: int = 64 * 1024 * 1024
     body_timeout: float = 120.0      # seconds for a request body to arrive (then 408)
     log_to_file: bool = True
+    # Team mode (issue 20): shared state in Redis, and how long streams in
+    # flight may take to finish after SIGTERM.
+    redis_url: str | None = None
+    redis_timeout: float = 0.5       # seconds per Redis call (server/shared/store.py)
+    shutdown_grace: float = 3.0
+    # A header set by the load balancer (nginx: X-Request-Id $request_id)
+    # that names a request across replicas; usage is counted once per value.
+    request_id_header: str | None = None
+    metrics_token: str | None = None  # serves /metrics to whoever presents it (server/metrics.py)
 
     @classmethod
     def from_env(cls, *, config_path: str | os.PathLike[str] | None = None,
                  environ: Mapping[str, str] | None = None, **overrides: object) -> "Settings":
+        env = os.environ if environ is None else environ
         home = default_home(environ)
+        config_path = config_path or env.get("SWITCHBOARD_CONFIG") or None
         path = Path(config_path) if config_path else home / "switchboard.json"
+        overrides.setdefault("redis_url", env.get("SWITCHBOARD_REDIS_URL") or None)
+        overrides.setdefault("metrics_token", env.get("SWITCHBOARD_METRICS_TOKEN") or None)
+        overrides.setdefault("request_id_header", env.get("SWITCHBOARD_REQUEST_ID_HEADER") or None)
+        for name, field in (("SWITCHBOARD_SHUTDOWN_GRACE", "shutdown_grace"),
+                            ("SWITCHBOARD_REDIS_TIMEOUT", "redis_timeout")):
+            value = env.get(name)
+            if value:
+                try:
+                    overrides.setdefault(field, max(0.01 if field == "redis_timeout" else 0.0, float(value)))
+                except ValueError:
+                    pass
         return cls(home=home, config_path=path, log_dir=default_log_dir(home, environ), **overrides)  # type: ignore[arg-type]

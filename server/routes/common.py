@@ -7,10 +7,9 @@ from typing import Any
 import orjson
 from quart import current_app, request
 
-from server.errors import AuthenticationFailed, InvalidRequest
+from server.errors import InvalidRequest
 from server.gateway import Gateway
-from server.routes.guard import (AUTHENTICATED, DRAIN_LIMIT, DRAIN_TIMEOUT, WRONG_KEY, key_matches,
-                                 presented_keys)
+from server.routes.guard import AUTHENTICATED, DRAIN_LIMIT, DRAIN_TIMEOUT, authenticate
 
 
 def gateway() -> Gateway:
@@ -66,9 +65,9 @@ async def check_auth() -> None:
     """
     if request.scope.get(AUTHENTICATED):
         return
-    expected = gateway().access_key().encode()
-    if not key_matches(expected, presented_keys(request.scope.get("headers", []))):
-        raise AuthenticationFailed(WRONG_KEY)
+    error = authenticate(gateway(), request.scope)
+    if error is not None:
+        raise error
 
 
 def client_betas() -> tuple[str, ...]:

@@ -34,6 +34,7 @@ ROUTE_ADDRESS = "/r/"  # /r/<route>/v1/messages...: the same API, one route (iss
 DRAIN_LIMIT = 64 * 1024
 DRAIN_TIMEOUT = 5.0  # seconds a small refused body may take to arrive
 AUTHENTICATED = "switchboard.authenticated"  # scope key: the guard checked the key
+MEMBER = "switchboard.member"  # scope key: the member whose key was presented (team mode)
 
 WRONG_KEY = (
     "Invalid API key: this is not Switchboard's local access key (it may be an old one). "
@@ -75,6 +76,29 @@ def is_api_path(path: str) -> bool:
     return False
 
 
+def authenticate(gateway: Any, scope: Scope) -> SwitchboardError | None:
+    """None when the request presents the access key or a member key (then
+    ``scope[MEMBER]`` is that member); else the error to answer with.
+
+    Member keys (server/shared/members.py) are looked up only when there are
+    any (the desktop without members pays a clock read); a member key is
+    matched before the access key is asked for, so a headless server whose
+    only keys are members' never touches a keyring."""
+    presented = presented_keys(scope["headers"])
+    members = gateway.members
+    if not members.empty:  # a server without an access key of its own may have only members
+        member = members.match(presented)
+        if member is not None:
+            scope[MEMBER] = member
+            return None
+    try:
+        if key_matches(gateway.access_key().encode(), presented):
+            return None
+    except SwitchboardError as exc:  # the keyring cannot be read
+        return exc
+    return AuthenticationFailed(WRONG_KEY)
+
+
 def body_length(headers: list[tuple[bytes, bytes]]) -> int | None:
     """0 when no body is announced, the Content-Length, or None (chunked: unknown)."""
     length = 0
@@ -111,12 +135,9 @@ class EarlyRefusal:
         if is_api_path(path):
             if method != "POST":
                 return None if body_length(scope["headers"]) == 0 else _not_allowed()
-            try:
-                expected = self.app.config["GATEWAY"].access_key().encode()
-            except SwitchboardError as exc:  # the keyring cannot be read
-                return exc
-            if not key_matches(expected, presented_keys(scope["headers"])):
-                return AuthenticationFailed(WRONG_KEY)
+            error = authenticate(self.app.config["GATEWAY"], scope)
+            if error is not None:
+                return error
             scope[AUTHENTICATED] = True
             return None
         if path.startswith("/settings") or body_length(scope["headers"]) == 0:

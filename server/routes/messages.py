@@ -22,6 +22,8 @@ from server.gateway import ActivityEntry
 from server.protocol.validate import nesting_errors, validate_messages_request
 from server.dispatch import call_for
 from server.providers.base import Reply, Target
+from server.routes.guard import MEMBER
+from server.shared.state import price_of
 from server.routes.common import check_auth, gateway, json_body, json_body_and_size, request_meta
 from server.streaming import StreamStats, event_body, raw_body
 from server.usage import recorder as usage_recorder
@@ -73,6 +75,19 @@ async def create_message(route_id: str | None = None) -> Response:
     targets = decision.targets
     if decision.route is not None:
         targets = gw.pins.order(session, decision.route.id, targets, body, gw.dispatcher.is_open)
+    shared = gw.shared
+    member = request.scope.get(MEMBER)
+    if member is not None and shared is None:
+        shared = await gw.start_shared()  # member keys added while running: their limits count
+    pin_before = None
+    if shared is not None:  # team mode: other replicas' breakers, pin, the member's limits
+        try:
+            await shared.before(targets, session, member)
+        except SwitchboardError as exc:  # a limit reached
+            if gw.metrics is not None:
+                gw.metrics.errors.labels(exc.error_type).inc()
+            raise
+        pin_before = gw.pins.get(session) if session is not None else None
 
     async def attempt(target: Target, key: Any = None) -> Reply:
         with nesting_errors(body):
@@ -83,8 +98,13 @@ async def create_message(route_id: str | None = None) -> Response:
         reply, target = await gw.dispatcher.send(targets, attempt, gw.key_pool)
     except SwitchboardError as exc:
         gw.note_failure(exc)
-        _log(gw, route_name, targets[0], exc.status, started, {}, exc.message, session=session)
+        _log(gw, route_name, targets[0], exc.status, started, {}, exc.message, session=session,
+             member=member, error_type=exc.error_type)
+        if shared is not None:
+            await shared.after(session, pin_before)
         raise
+    if gw.metrics is not None:
+        gw.metrics.first_token(target.provider_id, time.monotonic() - started)
     try:
         gw.note_success()
         if decision.route is not None:
@@ -93,15 +113,23 @@ async def create_message(route_id: str | None = None) -> Response:
             gw.pins.answered(session, decision.route.id, primary, target, decision.route.sticky_minutes * 60,
                              f"{primary} failed ({why}); {target} answered")
         headers = {"request-id": _request_id(), "x-switchboard-target": _header_value(str(target))}
+        counted = None
+        if shared is not None:
+            await shared.after(session, pin_before)
+            counted = (shared, _usage_id(gw, headers["request-id"]), member)
         if body.get("stream"):
-            return _stream_response(gw, reply, headers, route_name, target, started, session)
+            return _stream_response(gw, reply, headers, route_name, target, started, session, counted, member)
         if reply.body is not None:
             _log(gw, route_name, target, 200, started, _usage_from_bytes(reply.body),
-                 session=session, key=reply.key)
+                 session=session, key=reply.key, counted=counted, member=member)
+            if shared is not None:
+                await shared.flush_now()  # counted before the answer leaves
             return Response(reply.body, status=200, content_type="application/json", headers=headers)
         assert reply.message is not None
         _log(gw, route_name, target, 200, started, reply.message.get("usage") or {},
-             session=session, key=reply.key)
+             session=session, key=reply.key, counted=counted, member=member)
+        if shared is not None:
+            await shared.flush_now()
         return Response(orjson.dumps(reply.message), status=200,
                         content_type="application/json", headers=headers)
     except BaseException:
@@ -118,14 +146,16 @@ def _header_value(text: str) -> str:
 
 
 def _stream_response(gw: Any, reply: Reply, headers: dict[str, str], route_name: str,
-                     target: Target, started: float, session: str | None) -> Response:
+                     target: Target, started: float, session: str | None, counted: Any = None,
+                     member: Any = None) -> Response:
     stats = StreamStats()
     usage_recorder.answered()  # the provider started answering: time to first byte
 
     def on_close() -> None:
         status = stats.error.status if stats.error else 200
         _log(gw, route_name, target, status, started, stats.usage, stats.error.message if stats.error else "",
-             session=session, key=reply.key)
+             session=session, key=reply.key, counted=counted, member=member,
+             error_type=stats.error.error_type if stats.error else "")
 
     body = (event_body if reply.events is not None else raw_body)(reply, stats, on_close)
     headers = {**headers, "cache-control": "no-cache", "x-accel-buffering": "no"}
@@ -183,13 +213,39 @@ def _usage_from_bytes(data: bytes) -> dict[str, Any]:
     return usage if isinstance(usage, dict) else {}
 
 
+def _usage_id(gw: Any, request_id: str) -> str:
+    """The id a request is counted under: the load balancer's request id when
+    the settings trust one (a request nginx re-sent to another replica
+    after the first died is then counted once), else our own."""
+    header = gw.settings.request_id_header
+    value = request.headers.get(header) if header else None
+    if value and len(value) <= 128 and value.isascii() and value.isprintable():
+        return "lb-" + value
+    return request_id
+
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
 def _log(gw: Any, route_name: str, target: Target, status: int, started: float,
-         usage: dict[str, Any], error: str = "", *, session: str | None = None, key: str = "") -> None:
+         usage: dict[str, Any], error: str = "", *, session: str | None = None, key: str = "",
+         counted: Any = None, member: Any = None, error_type: str = "") -> None:
     latency = (time.monotonic() - started) * 1000
     if session is not None:
         gw.sessions.answered(session, route_name, str(target), usage)
     inp, out = usage.get("input_tokens"), usage.get("output_tokens")
     usage_recorder.note(route_name, target, status, latency, usage)
+    if gw.metrics is not None:
+        gw.metrics.answered(target.provider_id, target.model, member.name if member else "-", status,
+                            latency / 1000, inp, out, error_type)
+    if counted is not None and status == 200:
+        # Team mode / member keys: usage counters for limits (server/shared/state.py).
+        shared, request_id, member = counted
+        i, o = _int(inp) + _int(usage.get("cache_read_input_tokens")) + _int(
+            usage.get("cache_creation_input_tokens")), _int(out)
+        shared.count(request_id, member.name if member else None, target, i, o,
+                     price_of(gw.config.raw, target, i, o))
     gw.record(ActivityEntry(time.time(), route_name, target.provider_id, target.model,
                             status, latency, inp, out, error, key))
     # ``key`` is the key's name ("work"), never its value.
