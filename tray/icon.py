@@ -266,7 +266,21 @@ class TrayIcon:
             original = getattr(self.icon, "_initialize", None)
             if callable(original):
                 def initialize() -> None:
-                    original()
+                    # pystray's set-up puts SIGINT back to the default (kill)
+                    # and then talks to D-Bus: a Ctrl+C in that window killed
+                    # the app. Keep our handler through it (main thread only).
+                    real_signal = signal.signal
+
+                    def keep_sigint(signum: int, action: Any) -> Any:
+                        if signum == signal.SIGINT:
+                            return signal.getsignal(signum)
+                        return real_signal(signum, action)
+
+                    signal.signal = keep_sigint  # type: ignore[assignment]
+                    try:
+                        original()
+                    finally:
+                        signal.signal = real_signal  # type: ignore[assignment]
                     install()
                 self.icon._initialize = initialize
             else:

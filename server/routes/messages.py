@@ -73,8 +73,6 @@ async def create_message(route_id: str | None = None) -> Response:
     meta = {**request_meta(), "ping_interval": gw.settings.ping_interval}
     route_name = decision.route.id if decision.route is not None else (config.active_route or "-")
     targets = decision.targets
-    if decision.route is not None:
-        targets = gw.pins.order(session, decision.route.id, targets, body, gw.dispatcher.is_open)
     shared = gw.shared
     member = request.scope.get(MEMBER)
     if member is not None and shared is None:
@@ -88,6 +86,8 @@ async def create_message(route_id: str | None = None) -> Response:
                 gw.metrics.errors.labels(exc.error_type).inc()
             raise
         pin_before = gw.pins.get(session) if session is not None else None
+    if decision.route is not None:  # after the shared state: another replica's pin counts
+        targets = gw.pins.order(session, decision.route.id, targets, body, gw.dispatcher.is_open)
 
     async def attempt(target: Target, key: Any = None) -> Reply:
         with nesting_errors(body):

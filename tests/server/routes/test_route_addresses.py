@@ -11,6 +11,8 @@ import anthropic
 import httpx
 import pytest
 
+from server.shared.members import MemberIndex
+
 from server.routes.guard import EarlyRefusal
 from tests.conftest import UPSTREAM_FIXTURES
 from tests.support.fake_upstream import FakeUpstream, json_script, sse_file_script
@@ -154,6 +156,8 @@ def test_route_address_needs_the_access_key(two_routes, up_anthropic, path):
 
 
 class _Gateway:
+    members = MemberIndex(lambda: None)  # a desktop gateway: no member keys
+
     def access_key(self) -> str:
         return ACCESS_KEY
 
