@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import ipaddress
 import logging
 import os
 import signal
@@ -12,6 +11,7 @@ import sys
 from hypercorn.asyncio import serve
 
 from server.app import create_app
+from server.exposure import is_loopback
 from server.instance import InstanceLock, make_blueprint as make_instance_blueprint
 from server.logs import setup_file_logging
 from server.loop import new_event_loop
@@ -34,15 +34,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, help="port to listen on (default 3456)")
     parser.add_argument("--version", action="version", version=f"switchboard {__version__}")
     return parser.parse_args(argv)
-
-
-def is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False  # a name: it may resolve to any interface
 
 
 def _check_exposure(host: str, port: int, environ: dict[str, str] | os._Environ[str],
