@@ -58,6 +58,7 @@ class AppState:
     usage_alert: str | None = None      # a spending limit reached, or the history not being saved
     sessions: tuple[SessionItem, ...] = ()   # live Claude Code sessions (issue 16)
     projects: tuple[ProjectItem, ...] = ()   # folders pinned to a route (issue 16)
+    language: str = ""                  # the config's "language" (issue 19); "": the OS locale
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -157,7 +158,13 @@ def collect(gateway: Any, base: AppState, *, claude_connected: Callable[[], bool
         **_usage(gateway),
         sessions=_safe(lambda: session_items(gateway, config), ()),
         projects=_safe(lambda: project_items(gateway, config), ()),
+        language=_language(config),
     )
+
+
+def _language(config: Any) -> str:
+    value = (getattr(config, "raw", None) or {}).get("language")
+    return value if isinstance(value, str) else ""
 
 
 def _usage(gateway: Any) -> dict[str, Any]:
