@@ -17,7 +17,7 @@ from tray import i18n
 REPO = Path(__file__).resolve().parents[2]
 PO = REPO / "tray" / "locale" / "zh_CN" / "LC_MESSAGES" / "switchboard.po"
 MO = PO.with_suffix(".mo")
-TRANSLATED_SOURCES = [REPO / "tray" / "menu.py"]
+TRANSLATED_SOURCES = [REPO / "tray" / "menu.py", REPO / "tray" / "actions.py"]
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 HAN = re.compile(r"[\u4e00-\u9fff]")
 
@@ -30,10 +30,20 @@ def po_entries(path: Path) -> dict[str, str]:
     return {unquote(i): unquote(s) for i, s in pairs if i}
 
 
+def _message_nodes(tree: ast.AST) -> list[ast.Constant]:
+    """The string given to each _(), also through a module constant (``_(PORT_TAKEN_SETTINGS)``)."""
+    constants = {t.id: n.value for n in ast.walk(tree) if isinstance(n, ast.Assign)
+                 for t in n.targets if isinstance(t, ast.Name) and isinstance(n.value, ast.Constant)}
+    out = []
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "_":
+            arg = n.args[0]
+            out.append(constants[arg.id] if isinstance(arg, ast.Name) else arg)
+    return out
+
+
 def msgids(path: Path) -> list[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    return [n.args[0].value for n in ast.walk(tree)
-            if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "_"]
+    return [n.value for n in _message_nodes(ast.parse(path.read_text(encoding="utf-8")))]
 
 
 def test_catalogue_has_every_message_and_keeps_placeholders() -> None:
@@ -59,11 +69,15 @@ def test_no_english_outside_the_catalogue_in_the_menu() -> None:
     offenders = []
     for src in TRANSLATED_SOURCES:
         tree = ast.parse(src.read_text(encoding="utf-8"))
-        inside = {id(n.args[0]) for n in ast.walk(tree)
-                  if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "_"}
+        inside = {id(n) for n in _message_nodes(tree)}
         docs = {id(n.body[0].value) for n in ast.walk(tree)
                 if isinstance(n, (ast.Module, ast.FunctionDef, ast.ClassDef)) and n.body
                 and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
+        # Log lines stay English on purpose.
+        logged = {id(a) for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+                  and isinstance(n.func.value, ast.Name) and n.func.value.id in ("log", "logger", "logging")
+                  for a in n.args}
+        inside |= logged
         for n in ast.walk(tree):
             if (isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in inside
                     and id(n) not in docs and re.search(r"[A-Za-z]{2,} [A-Za-z]{2,}", n.value)):
@@ -118,3 +132,15 @@ def test_languages_from_the_environment() -> None:
     assert i18n.system_languages({"LANG": "C"}) == ["en"]
     assert i18n.system_languages({}) == ["en"]
     assert i18n.languages_for("zh-CN", {"LANG": "en_US.UTF-8"}) == ["zh_CN"]
+
+
+def test_notifications_follow_the_choice() -> None:
+    from tray.i18n import _
+    try:
+        i18n.use("zh-CN")
+        assert _("Now using {name}").format(name="主路由") == "现在使用 主路由"
+        assert _("a message nobody translated") == "a message nobody translated"  # English, never a key
+        i18n.use("en")
+        assert _("Now using {name}") == "Now using {name}"
+    finally:
+        i18n.use(None)
