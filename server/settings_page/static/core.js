@@ -385,6 +385,10 @@
       const before = JSON.stringify(state);
       try { await refresh(); } catch (e) { return; }
       redraw = JSON.stringify(state) !== before && LIVE_VIEWS.config.includes(view);
+      // The language chosen in another tab: the whole page follows at once.
+      if ((matchLanguage(state.language) || browserLanguage()) !== LANG) { applyLanguage(); redraw = true; }
+      const menu = document.getElementById("language");
+      if (menu && menu.value !== (state.language || "")) menu.value = state.language || "";
     }
     for (const w of whats) if (LIVE_VIEWS[w] && w !== "config" && LIVE_VIEWS[w].includes(view)) redraw = true;
     if (!redraw || !VIEWS[view]) return;

@@ -183,6 +183,9 @@ def test_language_menu_is_saved_and_wins_over_the_browser(make_server, upstream,
     expect(again.get_by_label("语言")).to_have_value("zh-CN")
     english = zh_page(server, locale="en-US")
     expect(english.get_by_role("heading", name="提供商", exact=True)).to_be_visible()
+    # The first tab (English until now) follows the choice made in another tab.
+    expect(page.get_by_role("heading", name="提供商", exact=True)).to_be_visible()
+    expect(page.get_by_label("语言")).to_have_value("zh-CN")
     assert page.js_errors == [] and again.js_errors == [] and english.js_errors == []
 
 
@@ -217,3 +220,13 @@ def test_a_partial_catalogue_falls_back_to_english_word_by_word(tmp_path: Path) 
                          timeout=60, check=True)
     assert json.loads(out.stdout) == ["Routes", "提供商", "1 个请求", "找到 3 个模型。", "en", "1 request",
                                       "3 models found.", "Bring in 1 provider"]
+
+
+def test_signed_out_page_in_chinese(make_server, zh_page):
+    server = make_server({})
+    page = zh_page(server)
+    page.goto(server.url + "/settings/signed-out")
+    expect(page.get_by_role("heading", name="请从应用中打开 Switchboard 设置")).to_be_visible()
+    assert page.evaluate("document.documentElement.lang") == "zh-CN"
+    assert_no_english(page, english_ui_words() - {"settings", "link", "open"})  # the CLI command stays English
+    shot(page, "signed-out")
