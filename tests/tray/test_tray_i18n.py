@@ -17,7 +17,7 @@ from tray import i18n
 REPO = Path(__file__).resolve().parents[2]
 PO = REPO / "tray" / "locale" / "zh_CN" / "LC_MESSAGES" / "switchboard.po"
 MO = PO.with_suffix(".mo")
-TRANSLATED_SOURCES = [REPO / "tray" / "menu.py", REPO / "tray" / "actions.py"]
+TRANSLATED_SOURCES = [REPO / "tray" / "menu.py", REPO / "tray" / "actions.py", REPO / "tray" / "state.py"]
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 HAN = re.compile(r"[\u4e00-\u9fff]")
 
