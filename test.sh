@@ -14,7 +14,7 @@ mkdir -p "$CACHE"
 # 1. System packages (Debian/Ubuntu as root; elsewhere they must be present).
 APT_PACKAGES="xvfb xauth dbus dbus-x11 gnome-keyring chromium chromium-driver trayer xdotool
   x11-apps x11-utils imagemagick libgirepository1.0-dev libcairo2-dev gir1.2-ayatanaappindicator3-0.1
-  cmake build-essential pkg-config zsh fish
+  cmake build-essential pkg-config zsh fish fonts-wqy-microhei
   redis-server nginx python3-yaml"
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   missing=""

@@ -18,6 +18,7 @@ from server.logs import redact
 from server.project_pins import route_address
 from server.secrets import ACCESS_KEY_ENV
 from tray import menu
+from tray.i18n import _
 from tray.setup_text import claude_code_setup
 
 log = logging.getLogger("switchboard.tray")
@@ -85,18 +86,18 @@ class Actions:
         command line."""
         port = self.deps.port()
         if not self.deps.proves_instance(port):
-            self.deps.notify("Switchboard", PORT_TAKEN_SETTINGS.format(port=port))
+            self.deps.notify("Switchboard", _(PORT_TAKEN_SETTINGS).format(port=port))
             return
         page = self.deps.login_page(port, screen) if screen else self.deps.login_page(port)
         if page is None or not self.deps.open_url(page):
-            self.deps.notify("Switchboard", "Could not open the browser. In a terminal, run: "
-                                            "switchboard settings-link --open")
+            self.deps.notify("Switchboard", _("Could not open the browser. In a terminal, run: "
+                                              "switchboard settings-link --open"))
 
     def switch_route(self, route_id: str) -> None:
         gateway = self.deps.gateway()
         gateway.switch_route(route_id)
         route = gateway.config.routes[route_id]
-        self.deps.notify("Switchboard", f"Now using {route.name}")
+        self.deps.notify("Switchboard", _("Now using {name}").format(name=route.name))
 
     def base_url(self) -> str:
         return self.deps.gateway().serving_url or f"http://127.0.0.1:{self.deps.port()}"
@@ -109,19 +110,19 @@ class Actions:
     def copy_setup(self) -> None:
         text, shell = self.setup_text()
         if self.deps.copy_text(text):
-            self.deps.notify("Switchboard", f"Claude Code setup copied for {shell}: paste it into {shell}, "
-                                            "then start claude from there")
+            self.deps.notify("Switchboard", _("Claude Code setup copied for {shell}: paste it into {shell}, "
+                                              "then start claude from there").format(shell=shell))
         else:
-            self.deps.notify("Switchboard", "Could not reach the clipboard; Settings shows the same lines")
+            self.deps.notify("Switchboard", _("Could not reach the clipboard; Settings shows the same lines"))
             self.open_settings()
 
     def connect_claude(self) -> None:
         self.deps.gateway().connect_claude_code()  # the gateway owns Claude Code's settings
-        self.deps.notify("Switchboard", "Claude Code now uses Switchboard: restart Claude Code to use it.")
+        self.deps.notify("Switchboard", _("Claude Code now uses Switchboard: restart Claude Code to use it."))
 
     def disconnect_claude(self) -> None:
         self.deps.gateway().disconnect_claude_code()
-        self.deps.notify("Switchboard", "Claude Code's settings are restored: restart Claude Code.")
+        self.deps.notify("Switchboard", _("Claude Code's settings are restored: restart Claude Code."))
 
     def toggle_autostart(self) -> None:
         autostart = self.deps.autostart
@@ -129,7 +130,7 @@ class Actions:
 
     def open_logs(self) -> None:
         if not self.deps.open_folder(self.deps.log_dir):
-            self.deps.notify("Switchboard", f"The logs are in {self.deps.log_dir}")
+            self.deps.notify("Switchboard", _("The logs are in {folder}").format(folder=self.deps.log_dir))
 
     def use_port(self, port: int) -> None:
         self.deps.use_port(port)
@@ -139,17 +140,18 @@ class Actions:
         session_id, route_id = arg
         gateway = self.deps.gateway()
         if not gateway.move_session(session_id, route_id):
-            self.deps.notify("Switchboard", "That Claude Code session is no longer live")
+            self.deps.notify("Switchboard", _("That Claude Code session is no longer live"))
             return
-        where = gateway.config.routes[route_id].name if route_id else "its address or the active route"
-        self.deps.notify("Switchboard", f"That Claude Code session now uses {where} from its next request")
+        where = gateway.config.routes[route_id].name if route_id else _("its address or the active route")
+        self.deps.notify("Switchboard", _("That Claude Code session now uses {where} from its next request")
+                         .format(where=where))
 
     def open_claude_in(self, folder: str) -> None:
         """Claude Code in a terminal in a pinned folder, with the folder's route."""
         gateway = self.deps.gateway()
         pinned = {p.folder: p for p in gateway.project_pins.listing()}.get(folder)
         if pinned is None:
-            self.deps.notify("Switchboard", f"{folder} is not pinned to a route any more")
+            self.deps.notify("Switchboard", _("{folder} is not pinned to a route any more").format(folder=folder))
             return
         opened = terminal.open_claude(folder, route_address(self.base_url(), pinned.route), gateway.access_key(),
                                       platform=self.deps.platform, environ=self.deps.environ,
@@ -157,10 +159,10 @@ class Actions:
         if opened.ok:
             return
         if opened.command and self.deps.copy_text(opened.command):
-            self.deps.notify("Switchboard", "No terminal program was found: the command to start Claude Code "
-                                            "was copied; paste it into a terminal")
+            self.deps.notify("Switchboard", _("No terminal program was found: the command to start Claude Code "
+                                              "was copied; paste it into a terminal"))
         else:
-            self.deps.notify("Switchboard", "Could not open a terminal; Settings → Claude Code shows the command")
+            self.deps.notify("Switchboard", _("Could not open a terminal; Settings → Claude Code shows the command"))
 
 
 def _environ(deps: Deps) -> Mapping[str, str]:

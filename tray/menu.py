@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from server.exposure import is_loopback
+from tray import i18n
+from tray.i18n import _
 from tray.state import AppState
 
 
@@ -53,39 +55,40 @@ QUIT = "quit"
 
 def status_lines(state: AppState) -> list[str]:
     """The first line says what matters most; a second one may explain."""
+    i18n.use(state.language)
     if state.crash:
-        return [f"Something went wrong inside Switchboard ({state.crash})",
-                "It keeps running; the logs folder has details"]
+        return [_("Something went wrong inside Switchboard ({crash})").format(crash=state.crash),
+                _("It keeps running; the logs folder has details")]
     if state.port_taken:
         if state.claude_at_taken_port:
-            warning = "Claude Code is set to this port: it would send that program its access key"
+            warning = _("Claude Code is set to this port: it would send that program its access key")
         else:
-            warning = "Whatever is sent to this port (access keys too) reaches that program"
-        return [f"Port {state.port} is used by another program", warning]
+            warning = _("Whatever is sent to this port (access keys too) reaches that program")
+        return [_("Port {port} is used by another program").format(port=state.port), warning]
     if state.server_error:
-        return [f"Not running: {state.server_error}"]
+        return [_("Not running: {error}").format(error=state.server_error)]
     if state.config_error:
-        return ["The settings file has a problem", _short(state.config_error)]
+        return [_("The settings file has a problem"), _short(state.config_error)]
     if state.keyring_problem:
-        return ["No system keyring: keys cannot be stored or read",
+        return [_("No system keyring: keys cannot be stored or read"),
                 _short(state.keyring_problem)]
     if state.first_run:
-        return ["Not set up yet: open Settings to add a provider"]
+        return [_("Not set up yet: open Settings to add a provider")]
     if state.missing_keys:
-        return [f"No key for {', '.join(state.missing_keys)}"]
+        return [_("No key for {names}").format(names=", ".join(state.missing_keys))]
     if state.last_error:
-        return [f"Last request failed: {_short(state.last_error)}"]
+        return [_("Last request failed: {error}").format(error=_short(state.last_error))]
     if state.key_status:
         return [_short(state.key_status)]
     if state.phase == "starting":
-        return [f"Starting on {state.host}:{state.port}…"]
+        return [_("Starting on {host}:{port}…").format(host=state.host, port=state.port)]
     if state.phase == "stopped":
-        return ["Stopped"]
+        return [_("Stopped")]
     label = state.active_label
-    where = f"Running on {state.host}:{state.port}"
+    where = _("Running on {host}:{port}").format(host=state.host, port=state.port)
     first = f"{where} · {label}" if label else where
     if not is_loopback(state.host):
-        return [first, "Reachable from other computers: anyone with the access key can use your providers"]
+        return [first, _("Reachable from other computers: anyone with the access key can use your providers")]
     return [first]
 
 
@@ -104,12 +107,13 @@ def icon_state(state: AppState) -> str:
 
 
 def build(state: AppState, caps: Caps = Caps()) -> list[Entry]:
+    i18n.use(state.language)
     entries = [Entry("status", text, enabled=False) for text in status_lines(state)]
     for text in (state.usage_line, state.usage_alert):  # issue 15: today's usage, limits
         if text:
             entries.append(Entry("status", _short(text), enabled=False))
     if state.port_taken and state.free_port:
-        entries.append(Entry("item", f"Use port {state.free_port} instead", USE_PORT, state.free_port))
+        entries.append(Entry("item", _("Use port {port} instead").format(port=state.free_port), USE_PORT, state.free_port))
     entries.append(SEPARATOR)
     if state.routes:
         for route in state.routes:
@@ -118,22 +122,23 @@ def build(state: AppState, caps: Caps = Caps()) -> list[Entry]:
         entries.append(SEPARATOR)
     # While another program holds the port, Settings cannot open there: the
     # item says so (clicking it explains what to do).
-    settings_text = f"Settings… (port {state.port} is taken: use another port first)" if state.port_taken else "Settings…"
+    settings_text = (_("Settings… (port {port} is taken: use another port first)").format(port=state.port)
+                     if state.port_taken else _("Settings…"))
     entries.append(Entry("item", settings_text, SETTINGS, default=caps.default_action))
     running = state.phase == "running" and not state.port_taken and not state.server_error
     claude_ok = state.access_key_ok and running
-    entries.append(Entry("item", "Copy Claude Code setup", COPY_SETUP, enabled=claude_ok))
+    entries.append(Entry("item", _("Copy Claude Code setup"), COPY_SETUP, enabled=claude_ok))
     if state.claude_connected:
-        entries.append(Entry("item", "Disconnect Claude Code", DISCONNECT))
+        entries.append(Entry("item", _("Disconnect Claude Code"), DISCONNECT))
     else:
-        entries.append(Entry("item", "Connect Claude Code…", CONNECT, enabled=claude_ok))
+        entries.append(Entry("item", _("Connect Claude Code…"), CONNECT, enabled=claude_ok))
     entries.extend(per_window(state, caps, claude_ok))
     entries.append(SEPARATOR)
-    entries.append(Entry("item", "Start at login", AUTOSTART, checked=bool(state.autostart),
+    entries.append(Entry("item", _("Start at login"), AUTOSTART, checked=bool(state.autostart),
                          enabled=state.autostart is not None))
-    entries.append(Entry("item", "Open logs folder", LOGS))
+    entries.append(Entry("item", _("Open logs folder"), LOGS))
     entries.append(SEPARATOR)
-    entries.append(Entry("item", "Quit", QUIT))
+    entries.append(Entry("item", _("Quit"), QUIT))
     return entries
 
 
@@ -143,25 +148,25 @@ def per_window(state: AppState, caps: Caps, claude_ok: bool) -> list[Entry]:
     page's screen to pin a folder (a tray has no folder chooser)."""
     out: list[Entry] = []
     if state.sessions and state.routes:
-        out.append(Entry("submenu", "Sessions", children=tuple(
+        out.append(Entry("submenu", _("Sessions"), children=tuple(
             Entry("submenu", s.label, children=(
-                Entry("item", "Its address or the active route", MOVE_SESSION, (s.id, None),
+                Entry("item", _("Its address or the active route"), MOVE_SESSION, (s.id, None),
                       checked=s.chosen_route is None, radio=caps.radio),
                 *(Entry("item", r.label, MOVE_SESSION, (s.id, r.id), checked=s.chosen_route == r.id,
                         radio=caps.radio) for r in state.routes)))
             for s in state.sessions)))
     if state.projects:
-        out.append(Entry("submenu", "Open Claude Code with a route", children=(
+        out.append(Entry("submenu", _("Open Claude Code with a route"), children=(
             *(Entry("item", p.label, OPEN_PROJECT, p.folder, enabled=claude_ok) for p in state.projects),
-            SEPARATOR, Entry("item", "Another folder…", PROJECTS, enabled=claude_ok))))
+            SEPARATOR, Entry("item", _("Another folder…"), PROJECTS, enabled=claude_ok))))
     else:
-        out.append(Entry("item", "Open Claude Code with a route…", PROJECTS, enabled=claude_ok))
-    out.append(Entry("item", "Use a route for a project…", PROJECTS, enabled=claude_ok))
+        out.append(Entry("item", _("Open Claude Code with a route…"), PROJECTS, enabled=claude_ok))
+    out.append(Entry("item", _("Use a route for a project…"), PROJECTS, enabled=claude_ok))
     return out
 
 
 def tooltip(state: AppState) -> str:
-    return "Switchboard — " + status_lines(state)[0]
+    return "Switchboard — " + status_lines(state)[0]  # status_lines picks the language
 
 
 def _short(text: str, limit: int = 90) -> str:

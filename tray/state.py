@@ -10,6 +10,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 from server.secrets import ACCESS_KEY_ENV
+from tray import i18n
+from tray.i18n import _
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ class AppState:
     usage_alert: str | None = None      # a spending limit reached, or the history not being saved
     sessions: tuple[SessionItem, ...] = ()   # live Claude Code sessions (issue 16)
     projects: tuple[ProjectItem, ...] = ()   # folders pinned to a route (issue 16)
+    language: str = ""                  # the config's "language" (issue 19); "": the OS locale
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -137,6 +140,7 @@ def collect(gateway: Any, base: AppState, *, claude_connected: Callable[[], bool
     points_at = getattr(gateway, "claude_code_points_at", None)
     at_taken = (lambda: points_at(f"http://127.0.0.1:{base.port}")) if base.port_taken and points_at else None
     config = gateway.config
+    i18n.use(_language(config))  # the labels made here read in the person's language
     secrets = gateway.secrets
     problem = secrets.problem()
     env = getattr(secrets, "_environ", {})
@@ -157,7 +161,13 @@ def collect(gateway: Any, base: AppState, *, claude_connected: Callable[[], bool
         **_usage(gateway),
         sessions=_safe(lambda: session_items(gateway, config), ()),
         projects=_safe(lambda: project_items(gateway, config), ()),
+        language=_language(config),
     )
+
+
+def _language(config: Any) -> str:
+    value = (getattr(config, "raw", None) or {}).get("language")
+    return value if isinstance(value, str) else ""
 
 
 def _usage(gateway: Any) -> dict[str, Any]:
@@ -178,7 +188,7 @@ def session_items(gateway: Any, config: Any, limit: int = 10) -> tuple[SessionIt
     """The most recent live sessions: their folder and the route that answered."""
     out = []
     for s in gateway.sessions.live()[:limit]:
-        where = _folder_name(s.cwd) if s.cwd else f"Session {s.id[:8]}"
+        where = _folder_name(s.cwd) if s.cwd else _("Session {id}").format(id=s.id[:8])
         route = s.chosen_route or s.route
         name = config.routes[route].name if route in config.routes else None
         out.append(SessionItem(s.id, f"{where} · {name}" if name else where, s.chosen_route))

@@ -34,3 +34,5 @@ __all__ = ["bp"]
 
 # Issue 15: the Usage screen (registers on bp like the modules above).
 from server.settings_page import usage_api  # noqa: E402,F401
+# Issue 19: the page's language.
+from server.settings_page import language_api  # noqa: E402,F401

@@ -12,7 +12,7 @@ from server.gateway import Gateway
 from server.providers.presets import PRESETS, preset
 from server.routes.common import gateway
 from server.secrets import KeyringUnavailable, mask
-from server.settings_page import claude_code, edits, probe
+from server.settings_page import claude_code, edits, language_api, probe
 from server.settings_page.common import bp, json_response, off_loop
 
 
@@ -76,4 +76,6 @@ def state_view(gw: Gateway) -> dict[str, Any]:
         # Listening on an address other computers can reach (server/exposure.py).
         "exposed_host": gw.serving_host if gw.serving_host and not is_loopback(gw.serving_host) else None,
         "claude_code": {"available": claude_code.available()},
+        # The person's language choice (issue 19); "" follows the browser.
+        "language": language_api.chosen_language(gw),
     }

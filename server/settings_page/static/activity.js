@@ -28,7 +28,7 @@
     const totals = h("div", { class: "totals" }, data.today.length
       ? data.today.map((x) => h("section", { class: "card total", "aria-label": x.provider_name },
           h("h3", { text: x.provider_name }),
-          h("div", { class: "big", text: t("activity.requests", { n: fmt.format(x.requests) }) }),
+          h("div", { class: "big", text: t("activity.requests", { n: fmt.format(x.requests), count: x.requests }) }),
           x.errors ? h("p", { class: "status-bad", text: t("activity.errors", { n: x.errors }) }) : null,
           h("p", { text: t("activity.tokensTotal", { in: fmt.format(x.input_tokens), out: fmt.format(x.output_tokens) }) }),
           h("p", { text: t("activity.avg", { ms: fmt.format(x.avg_latency_ms) }) })))

@@ -10,14 +10,53 @@
 "use strict";
 (function () {
   // ---- words ---------------------------------------------------------------
+  // The language: the person's choice (the config's "language", applied by
+  // setLanguage once the state is read), else the browser's list (the
+  // Accept-Language languages); "zh", "zh-Hans" and "zh-SG" read zh-CN.
+  // WORDS is English with the language's words on top, so a partial
+  // catalogue falls back to English string by string.
   const ALL = window.SWITCHBOARD_STRINGS || { en: {} };
-  const LANG = (navigator.languages || [navigator.language || "en"]).find((l) => ALL[l]) || "en";
-  const WORDS = Object.assign({}, ALL.en, ALL[LANG]);
-  document.documentElement.lang = LANG;
+  function matchLanguage(tag) {
+    if (!tag) return null;
+    if (ALL[tag]) return tag;
+    const lower = String(tag).toLowerCase();
+    const exact = Object.keys(ALL).find((l) => l.toLowerCase() === lower);
+    if (exact) return exact;
+    if (/^zh(-hans)?(-(cn|sg))?$/.test(lower) && ALL["zh-CN"]) return "zh-CN";
+    const base = lower.split("-")[0];
+    return Object.keys(ALL).find((l) => l.toLowerCase() === base) || null;
+  }
+  function browserLanguage() {
+    for (const l of navigator.languages || [navigator.language || "en"]) {
+      const m = matchLanguage(l);
+      if (m) return m;
+    }
+    return "en";
+  }
+  let LANG = "en";
+  const WORDS = {};
+  let plurals = null;
+  function setLanguage(choice) {
+    LANG = matchLanguage(choice) || browserLanguage();
+    for (const k of Object.keys(WORDS)) delete WORDS[k];
+    Object.assign(WORDS, ALL.en, ALL[LANG]);
+    try { plurals = new Intl.PluralRules(LANG); } catch (e) { plurals = null; }
+    document.documentElement.lang = LANG;
+    return LANG;
+  }
+  setLanguage("");
 
   function has(key) { return Object.prototype.hasOwnProperty.call(WORDS, key); }
+  // A value {"one": …, "other": …} is chosen by the {count} (or {n}) given.
+  function pluralForm(forms, params) {
+    const raw = params && (params.count !== undefined ? params.count : params.n);
+    const n = typeof raw === "number" ? raw : Number(String(raw === undefined ? "" : raw).replace(/[^\d.]/g, ""));
+    const cat = plurals && Number.isFinite(n) ? plurals.select(n) : "other";
+    return forms[cat] || forms.other || Object.values(forms)[0] || "";
+  }
   function t(key, params) {
-    let s = has(key) ? WORDS[key] : key;
+    let s = has(key) ? WORDS[key] : (ALL.en[key] !== undefined ? ALL.en[key] : key);
+    if (s && typeof s === "object") s = pluralForm(s, params);
     if (params) s = s.replace(/\{(\w+)\}/g, (m, k) => (params[k] !== undefined && params[k] !== null ? String(params[k]) : m));
     return s;
   }
@@ -127,8 +166,16 @@
 
   async function refresh() {
     state = await api("GET", "state");
+    presetNames();
     renderPill();
     return state;
+  }
+  // The services' names in the page's language where the catalogue has one.
+  function presetNames() {
+    for (const p of (state && state.presets) || []) {
+      if (p.server_name === undefined) p.server_name = p.name;
+      p.name = has("preset." + p.id) ? t("preset." + p.id) : p.server_name;
+    }
   }
   function renderPill() {
     const pill = document.getElementById("route-pill");
@@ -338,6 +385,10 @@
       const before = JSON.stringify(state);
       try { await refresh(); } catch (e) { return; }
       redraw = JSON.stringify(state) !== before && LIVE_VIEWS.config.includes(view);
+      // The language chosen in another tab: the whole page follows at once.
+      if ((matchLanguage(state.language) || browserLanguage()) !== LANG) { applyLanguage(); redraw = true; }
+      const menu = document.getElementById("language");
+      if (menu && menu.value !== (state.language || "")) menu.value = state.language || "";
     }
     for (const w of whats) if (LIVE_VIEWS[w] && w !== "config" && LIVE_VIEWS[w].includes(view)) redraw = true;
     if (!redraw || !VIEWS[view]) return;
@@ -352,12 +403,13 @@
 
   // ---- the namespace the screens' files share ------------------------------------------
   const SB = window.Switchboard = window.Switchboard || {};
-  Object.assign(SB, { ALL, LANG, WORDS, has, t, h, nextId, field, main, toast, copyText, ApiError, errorText,
+  Object.assign(SB, { ALL, WORDS, has, t, setLanguage, h, nextId, field, main, toast, copyText, ApiError, errorText,
     api, signedOut, problemText, refresh, renderPill, providerName, targetLabel, VIEWS, currentView, show,
     focusMain, head, banners, renderResult, errorResult, reveal, isKeyNeeded, pathText, busy, presetById, openDialog,
     confirmDialog, startLive, setOffline });
   Object.defineProperty(SB, "state", { get: () => state, set: (v) => { state = v; } });
   Object.defineProperty(SB, "view", { get: () => view });
+  Object.defineProperty(SB, "LANG", { get: () => LANG });
   Object.defineProperty(SB, "setupDismissed", { get: () => setupDismissed, set: (v) => { setupDismissed = v; } });
   Object.defineProperty(SB, "activityTimer", { get: () => activityTimer, set: (v) => { activityTimer = v; } });
 
@@ -366,6 +418,34 @@
     for (const el of document.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
     for (const el of document.querySelectorAll("[data-i18n-label]")) el.setAttribute("aria-label", t(el.dataset.i18nLabel));
     document.title = t("app.title");
+    languageMenu();
+  }
+  // The language menu in the top bar: "same as the browser" or one language,
+  // each named in its own language; the choice is saved in the config.
+  const LANGUAGES = ["en", "zh-CN"];
+  function languageMenu() {
+    const box = document.getElementById("language-box");
+    if (!box) return;
+    const chosen = (state && state.language) || "";
+    const select = h("select", { id: "language", "aria-label": t("lang.label"), onchange: (ev) => chooseLanguage(ev.target.value) },
+      h("option", { value: "", text: t("lang.auto") }),
+      LANGUAGES.map((l) => h("option", { value: l, lang: l, text: (ALL[l] && ALL[l]["lang." + l]) || ALL.en["lang." + l] || l })));
+    select.value = chosen;
+    box.replaceChildren(h("label", { for: "language", class: "language-label", text: t("lang.label") }), select);
+  }
+  async function chooseLanguage(choice) {
+    try {
+      await api("PUT", "language", { language: choice });
+      await refresh();
+    } catch (e) { toast(e.message); return; }
+    applyLanguage();
+    if (view && VIEWS[view]) await show(view);
+  }
+  function applyLanguage() {
+    setLanguage((state && state.language) || "");
+    presetNames();
+    translateStatic();
+    renderPill();
   }
   async function start() {
     // signin.js (the login link's answer) left this tab's secret in sessionStorage.
@@ -373,6 +453,8 @@
     translateStatic();
     try { await refresh(); }
     catch (e) { if (!(e.message === t("error.no_session"))) main().replaceChildren(h("p", { class: "banner", role: "alert", text: e.message })); return; }
+    await loaded;  // every catalogue (usage-strings.js too) is in before the words are chosen
+    applyLanguage();
     window.addEventListener("hashchange", () => { show().catch((e) => toast(e.message)); focusMain(); });
     document.getElementById("dialog").addEventListener("close", () => { document.getElementById("dialog").replaceChildren(); });
     await show();

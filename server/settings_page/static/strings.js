@@ -3,6 +3,10 @@
 // the page picks the first language in the browser's list that exists here
 // and falls back to English for any key a translation lacks.
 // {name} placeholders are filled in by the page; keep them as they are.
+// A value may be {"one": …, "other": …}: the page picks the plural form for
+// the {count} (or {n}) it is given, by the language's rules (Intl.PluralRules);
+// a language without plural forms (zh-CN) gives one plain string.
+// Simplified Chinese is in strings-zh-CN.js (issue 19).
 window.SWITCHBOARD_STRINGS = {
   "en": {
     "app.name": "Switchboard",
@@ -36,9 +40,17 @@ window.SWITCHBOARD_STRINGS = {
     "common.optional": "optional",
     "common.back": "Back",
     "common.continue": "Continue",
+    "lang.label": "Language",
+    "lang.auto": "Same as the browser",
+    "lang.en": "English",
+    "lang.zh-CN": "简体中文",
 
     "signedOut.title": "This settings link has expired",
     "signedOut.body": "For your safety, each settings link works only once and only for two minutes. Open Settings again from the Switchboard icon in your system tray (the menu bar on a Mac).",
+    "signedOut.heading": "Open Switchboard settings from the app",
+    "signedOut.why": "For your safety, the settings page opens only through a one-time link: it works once, for two minutes, in the browser tab that opened it. This link has expired or was already used, or this tab was not signed in.",
+    "signedOut.tray": "To open Settings: click the Switchboard icon in your system tray (the menu bar on a Mac) and choose “Settings…”.",
+    "signedOut.headless": "Running Switchboard without the tray icon (python -m server)? In a terminal, run:",
 
     "providers.title": "Providers",
     "providers.intro": "The AI services Switchboard can send your requests to. Keys are kept in your computer's password store, never in a file.",
@@ -108,6 +120,14 @@ window.SWITCHBOARD_STRINGS = {
     "type.openai": "OpenAI-compatible",
     "type.anthropic": "Anthropic-compatible",
     "type.gemini": "Google Gemini",
+    "preset.kimi": "Moonshot Kimi",
+    "preset.glm": "Zhipu GLM (z.ai)",
+    "preset.glm-cn": "Zhipu GLM (bigmodel.cn)",
+    "preset.qwen": "Qwen (DashScope)",
+    "preset.ollama": "Ollama (this computer)",
+    "preset.lmstudio": "LM Studio (this computer)",
+    "preset.custom-openai": "Custom (OpenAI-compatible)",
+    "preset.custom-anthropic": "Custom (Anthropic-compatible)",
 
     "dialog.addTitle": "Add a provider",
     "dialog.editTitle": "Edit {name}",
@@ -132,7 +152,7 @@ window.SWITCHBOARD_STRINGS = {
     "field.addModelButton": "Add",
     "field.fetchModels": "Fetch models",
     "field.fetching": "Asking {name} for its models…",
-    "field.fetched": "{count} models found.",
+    "field.fetched": { "one": "{count} model found.", "other": "{count} models found." },
     "field.model": "Model",
     "field.testDraft": "Test",
 
@@ -313,7 +333,7 @@ window.SWITCHBOARD_STRINGS = {
     "activity.tokens": "Tokens",
     "activity.inputTokens": "Input tokens",
     "activity.outputTokens": "Output tokens",
-    "activity.requests": "{n} requests",
+    "activity.requests": { "one": "{n} request", "other": "{n} requests" },
     "activity.errors": "{n} failed",
     "activity.tokensTotal": "{in} input tokens · {out} output tokens",
     "activity.avg": "{ms} ms on average",
@@ -429,8 +449,8 @@ window.SWITCHBOARD_STRINGS = {
     "setup.openSettings": "Open settings",
     "setup.openClaude": "Go to the Claude Code screen",
     "setup.skip": "Skip the guide",
-    "import.offer": "We found your {apps} settings: bring in {count} providers?",
-    "import.bring": "Bring in {count} providers",
+    "import.offer": { "one": "We found your {apps} settings: bring in {count} provider?", "other": "We found your {apps} settings: bring in {count} providers?" },
+    "import.bring": { "one": "Bring in {count} provider", "other": "Bring in {count} providers" },
     "import.no": "No, thanks",
     "import.working": "Bringing them in… keys go to your computer's password store.",
     "import.doneTitle": "Brought in",

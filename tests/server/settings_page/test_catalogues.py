@@ -1,0 +1,113 @@
+"""The settings page's message catalogues (issue 19): every language has
+exactly English's keys, keeps every {placeholder}, and plural forms are
+well formed. The catalogues are read by running them in node, as the
+browser would (no hand-written JS parser)."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+STATIC = Path(__file__).resolve().parents[3] / "server" / "settings_page" / "static"
+NODE = shutil.which("node")
+pytestmark = pytest.mark.skipif(NODE is None, reason="node is not installed")
+
+# Loads the catalogue files in the page's order into a fake window and prints
+# {"en": {...}, "zh-CN": {...}}; usage-strings.js merges its own "en" block.
+LOADER = r"""
+global.window = {};
+global.document = { querySelectorAll: () => [] };
+for (const f of process.argv.slice(1)) require(f);
+process.stdout.write(JSON.stringify(window.SWITCHBOARD_STRINGS));
+"""
+FILES = ["strings.js", "strings-zh-CN.js", "usage-strings.js"]
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def load(static: Path = STATIC, files: list[str] = FILES) -> dict[str, dict[str, Any]]:
+    out = subprocess.run([NODE, "-e", LOADER, *[str(static / f) for f in files]],
+                         capture_output=True, text=True, timeout=60, check=True)
+    return json.loads(out.stdout)
+
+
+def forms(value: Any) -> list[str]:
+    return list(value.values()) if isinstance(value, dict) else [value]
+
+
+def placeholders(value: Any) -> set[str]:
+    return {p for text in forms(value) for p in PLACEHOLDER.findall(text)}
+
+
+def catalogue_problems(all_words: dict[str, dict[str, Any]]) -> list[str]:
+    en = all_words["en"]
+    problems = []
+    for key, value in en.items():
+        for text in forms(value):
+            if not isinstance(text, str) or not text:
+                problems.append(f"en: {key} is empty or not a string")
+        if isinstance(value, dict) and ("other" not in value or set(value) - {"zero", "one", "two", "few", "many", "other"}):
+            problems.append(f"en: {key} plural needs 'other' and only CLDR categories")
+        if isinstance(value, dict):
+            each = [set(PLACEHOLDER.findall(t)) for t in value.values()]
+            if any(e != each[0] for e in each):
+                problems.append(f"en: {key} plural forms differ in placeholders")
+    for lang, words in all_words.items():
+        if lang == "en":
+            continue
+        for key in sorted(set(en) - set(words)):
+            problems.append(f"{lang}: missing {key}")
+        for key in sorted(set(words) - set(en)):
+            problems.append(f"{lang}: {key} is not an English key")
+        for key in sorted(set(en) & set(words)):
+            if placeholders(words[key]) != placeholders(en[key]):
+                problems.append(f"{lang}: {key} placeholders {sorted(placeholders(words[key]))}"
+                                f" != English {sorted(placeholders(en[key]))}")
+            if any(not isinstance(t, str) or not t.strip() for t in forms(words[key])):
+                problems.append(f"{lang}: {key} is empty")
+    return problems
+
+
+def test_every_catalogue_matches_english() -> None:
+    all_words = load()
+    assert set(all_words) >= {"en", "zh-CN"}
+    assert len(all_words["en"]) > 400
+    assert catalogue_problems(all_words) == []
+
+
+def test_chinese_is_translated() -> None:
+    """zh-CN is complete, not a copy: most values hold Chinese characters."""
+    all_words = load()
+    zh = all_words["zh-CN"]
+    han = re.compile(r"[\u4e00-\u9fff]")
+    chinese = [k for k, v in zh.items() if any(han.search(t) for t in forms(v))]
+    assert len(chinese) / len(zh) > 0.9, sorted(set(zh) - set(chinese))
+    # Plural objects are English-only; Chinese has one form.
+    assert not [k for k, v in zh.items() if isinstance(v, dict)]
+
+
+def test_english_plurals_where_counts_are_shown() -> None:
+    en = load()["en"]
+    for key in ("activity.requests", "field.fetched", "import.offer", "import.bring"):
+        assert isinstance(en[key], dict) and {"one", "other"} <= set(en[key]), key
+
+
+def test_the_check_catches_each_kind_of_mistake(tmp_path: Path) -> None:
+    """The check fails for a missing key, an extra key and a broken placeholder."""
+    for name in FILES:
+        (tmp_path / name).write_text((STATIC / name).read_text(encoding="utf-8"), encoding="utf-8")
+    zh = tmp_path / "strings-zh-CN.js"
+    text = zh.read_text(encoding="utf-8")
+    broken = (text.replace('    "common.cancel": "取消",\n', "")
+                  .replace('"status.active": "当前路由：{name}"', '"status.active": "当前路由：{名称}"')
+                  .replace('"common.save": "保存",', '"common.save": "保存",\n    "common.saveAll": "全部保存",'))
+    assert broken != text
+    zh.write_text(broken, encoding="utf-8")
+    problems = catalogue_problems(load(tmp_path))
+    assert "zh-CN: missing common.cancel" in problems
+    assert "zh-CN: common.saveAll is not an English key" in problems
+    assert any(p.startswith("zh-CN: status.active placeholders") for p in problems)

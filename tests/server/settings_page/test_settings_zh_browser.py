@@ -1,0 +1,232 @@
+"""The settings page in Simplified Chinese (issue 19), in a real headless
+Chromium with locale zh-CN against a live Switchboard and a fake upstream.
+
+Walks the first-run guide, then providers, routes, network, Claude Code,
+activity, sessions and usage; saves build/screenshots/settings-*-zh.png
+and asserts that no English word of the catalogue shows anywhere a person
+reads (text, labels read aloud, placeholders, the title). Also: the
+language menu saves the choice in the config and wins over the browser.
+"""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from server.settings_page import login_url
+from tests.server.settings_page.conftest import PROVIDER_KEY, SCREENSHOTS
+from tests.server.settings_page.test_catalogues import FILES, STATIC, forms, load
+from tests.server.settings_page.test_settings_browser import (ARGS, CHROMIUM, OPENAI_STREAM, browser,  # noqa: F401
+                                                              messages)
+from tests.support.fake_upstream import sse_file_script
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+expect = playwright_api.expect
+pytestmark = [pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}"),
+              pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")]
+
+WORD = re.compile(r"[A-Za-z]{3,}")
+# Words a Chinese page shows on purpose: product and model names, and the
+# native name of the English choice in the language menu.
+KEEP = {"english"}
+
+
+def english_ui_words() -> set[str]:
+    """English words of the catalogue that the Chinese catalogue does not use
+    (so "Claude", "Code", "token", "http" … do not count)."""
+    words = load()
+    def all_words(catalogue: dict[str, Any]) -> set[str]:
+        return {w.lower() for v in catalogue.values() for t in forms(v)
+                for w in WORD.findall(re.sub(r"\{\w+\}", "", t))}
+    en, zh = all_words(words["en"]), all_words(words["zh-CN"])
+    return en - zh - KEEP
+
+
+def shown_text(page: Any) -> str:
+    return page.evaluate("""() => {
+      const parts = [document.title, document.body.innerText];
+      for (const el of document.querySelectorAll('[aria-label], [placeholder], [title]'))
+        for (const a of ['aria-label', 'placeholder', 'title']) if (el.getAttribute(a)) parts.push(el.getAttribute(a));
+      return parts.join('\\n');
+    }""")
+
+
+def assert_no_english(page: Any, words: set[str]) -> None:
+    page.wait_for_timeout(200)  # let a redraw after a save finish
+    # File paths and addresses (the test's temporary folders) are not words.
+    text = re.sub(r"\S*/\S*", " ", shown_text(page))
+    found = sorted({w for w in WORD.findall(text) if w.lower() in words})
+    assert found == [], f"English words on the zh-CN page: {found}\n---\n{text}"
+
+
+def shot(page: Any, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"settings-{name}-zh.png"), full_page=True)
+
+
+@pytest.fixture
+def zh_page(browser) -> Iterator[Any]:  # noqa: F811
+    contexts = []
+
+    def make(server: Any, locale: str = "zh-CN") -> Any:
+        ctx = browser.new_context(viewport={"width": 1240, "height": 860}, locale=locale, reduced_motion="reduce")
+        contexts.append(ctx)
+        page = ctx.new_page()
+        page.set_default_timeout(15000)
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.js_errors = errors
+        page.goto(login_url(server.app, server.port))
+        return page
+
+    yield make
+    for ctx in contexts:
+        ctx.close()
+
+
+def test_every_screen_in_chinese(make_server, upstream, claude_code, zh_page):
+    words = english_ui_words()
+    assert {"providers", "routes", "connect", "requests"} <= words  # the check has teeth
+    server = make_server({})
+    page = zh_page(server)
+
+    # The first-run guide, step by step.
+    expect(page.get_by_role("heading", name="欢迎使用 Switchboard")).to_be_visible()
+    expect(page.locator(".steps li[aria-current=step]")).to_have_text("选择提供商")
+    assert page.evaluate("document.documentElement.lang") == "zh-CN"
+    assert_no_english(page, words)
+    shot(page, "setup-1-choose")
+
+    page.get_by_label("自定义（OpenAI 兼容）", exact=True).check()
+    page.get_by_role("button", name="继续").click()
+    expect(page.locator(".steps li[aria-current=step]")).to_have_text("地址和密钥")
+    page.locator("#setup-name").fill("实验服务器")
+    page.get_by_label("服务器地址（Base URL）").fill(upstream.url + "/v1")
+    page.get_by_label("API 密钥 (可选)", exact=True).fill(PROVIDER_KEY)
+    page.locator("#setup-model").fill("glm-4.6")
+    assert_no_english(page, words)
+    shot(page, "setup-2-key")
+
+    upstream.queue(sse_file_script(OPENAI_STREAM))
+    page.get_by_role("button", name="测试并继续").click()
+    expect(page.locator(".steps li[aria-current=step]")).to_have_text("连接 Claude Code")
+    assert_no_english(page, words)
+    shot(page, "setup-3-connect")
+    page.get_by_role("button", name="连接 Claude Code").click()
+    expect(page.get_by_text("Claude Code 已连接到 Switchboard。")).to_be_visible()
+    page.get_by_role("button", name="完成").click()
+    expect(page.get_by_role("heading", name="设置完成")).to_be_visible()
+    assert_no_english(page, words)
+    shot(page, "setup-done")
+
+    # Some traffic for Activity, Sessions and Usage.
+    for _ in range(2):
+        upstream.queue(sse_file_script(OPENAI_STREAM))
+        assert messages(server).status_code == 200
+
+    page.get_by_role("button", name="打开设置").click()
+    expect(page.get_by_role("heading", name="提供商", exact=True)).to_be_visible()
+    expect(page.locator("#route-pill")).to_contain_text("当前路由：")
+    assert_no_english(page, words)
+    shot(page, "providers")
+
+    page.get_by_role("button", name="添加提供商").click()
+    dialog = page.get_by_role("dialog", name="添加提供商")
+    expect(dialog).to_be_visible()
+    assert_no_english(page, words)
+    shot(page, "provider-dialog")
+    dialog.get_by_role("button", name="取消").click()
+
+    screens = [("路由", "routes", "路由"), ("网络", "network", "网络"), ("Claude Code", "claude-code", "Claude Code"),
+               ("活动", "activity", "活动"), ("会话", "sessions", "会话"), ("用量", "usage", "用量与费用")]
+    for link, name, heading in screens:
+        page.locator("#nav").get_by_role("link", name=link, exact=True).click()
+        expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+        if name == "activity":
+            expect(page.locator(".total")).to_contain_text("2 个请求")
+        assert_no_english(page, words)
+        shot(page, name)
+
+    assert PROVIDER_KEY not in page.content()
+    assert page.js_errors == []
+
+
+def test_language_menu_is_saved_and_wins_over_the_browser(make_server, upstream, zh_page):
+    server = make_server({"providers": {"up": {"type": "openai", "base_url": upstream.url + "/v1",
+                                               "api_key": "keyring", "models": ["m1"], "name": "Up"}},
+                          "routes": {"main": {"default": "up/m1"}}, "active_route": "main"})
+    page = zh_page(server)
+    expect(page.get_by_role("heading", name="提供商", exact=True)).to_be_visible()
+    menu = page.get_by_label("语言")
+    expect(menu).to_have_value("")
+
+    menu.select_option("en")
+    expect(page.get_by_role("heading", name="Providers", exact=True)).to_be_visible()
+    expect(page.locator("#nav")).to_contain_text("Routes")
+    assert page.evaluate("document.documentElement.lang") == "en"
+    assert json.loads(server.settings.config_path.read_text())["language"] == "en"
+
+    # A new tab of a Chinese browser follows the saved choice.
+    again = zh_page(server)
+    expect(again.get_by_role("heading", name="Providers", exact=True)).to_be_visible()
+    again.get_by_label("Language").select_option("")
+    expect(again.get_by_role("heading", name="提供商", exact=True)).to_be_visible()
+    assert "language" not in json.loads(server.settings.config_path.read_text())
+
+    # An English browser with Chinese chosen in the config reads Chinese.
+    again.get_by_label("语言").select_option("zh-CN")
+    expect(again.get_by_label("语言")).to_have_value("zh-CN")
+    english = zh_page(server, locale="en-US")
+    expect(english.get_by_role("heading", name="提供商", exact=True)).to_be_visible()
+    # The first tab (English until now) follows the choice made in another tab.
+    expect(page.get_by_role("heading", name="提供商", exact=True)).to_be_visible()
+    expect(page.get_by_label("语言")).to_have_value("zh-CN")
+    assert page.js_errors == [] and again.js_errors == [] and english.js_errors == []
+
+
+def test_a_bad_language_is_refused(make_server, signed_in):
+    server = make_server({})
+    client = signed_in(server)
+    r = client.call("PUT", "language", {"language": "klingon"})
+    assert r.status_code == 400 and r.json()["error"]["details"]["field"] == "language"
+    assert client.call("PUT", "language", {"language": "zh-CN"}).json() == {"language": "zh-CN"}
+    assert client.get("state")["language"] == "zh-CN"
+
+
+def test_a_partial_catalogue_falls_back_to_english_word_by_word(tmp_path: Path) -> None:
+    """core.js's t(): a key the language lacks reads English, never the key."""
+    for name in FILES + ["core.js"]:
+        (tmp_path / name).write_text((STATIC / name).read_text(encoding="utf-8"), encoding="utf-8")
+    script = r"""
+    global.window = {}; global.navigator = { languages: ["zh-CN"] };
+    global.document = { documentElement: {}, readyState: "complete", querySelectorAll: () => [],
+                        getElementById: () => null, addEventListener() {} };
+    global.sessionStorage = { getItem: () => "" }; global.location = { replace() {}, hash: "" };
+    require(process.argv[1] + "/strings.js"); require(process.argv[1] + "/strings-zh-CN.js");
+    delete window.SWITCHBOARD_STRINGS["zh-CN"]["nav.routes"];
+    require(process.argv[1] + "/core.js");
+    const t = window.Switchboard.t;
+    process.stdout.write(JSON.stringify([t("nav.routes"), t("nav.providers"),
+      t("activity.requests", { n: "1", count: 1 }), t("field.fetched", { count: 3 }),
+      window.Switchboard.setLanguage("en"), t("activity.requests", { n: "1", count: 1 }),
+      t("field.fetched", { count: 3 }), t("import.bring", { count: 1 })]));
+    """
+    out = subprocess.run([shutil.which("node"), "-e", script, str(tmp_path)], capture_output=True, text=True,
+                         timeout=60, check=True)
+    assert json.loads(out.stdout) == ["Routes", "提供商", "1 个请求", "找到 3 个模型。", "en", "1 request",
+                                      "3 models found.", "Bring in 1 provider"]
+
+
+def test_signed_out_page_in_chinese(make_server, zh_page):
+    server = make_server({})
+    page = zh_page(server)
+    page.goto(server.url + "/settings/signed-out")
+    expect(page.get_by_role("heading", name="请从应用中打开 Switchboard 设置")).to_be_visible()
+    assert page.evaluate("document.documentElement.lang") == "zh-CN"
+    assert_no_english(page, english_ui_words() - {"settings", "link", "open"})  # the CLI command stays English
+    shot(page, "signed-out")

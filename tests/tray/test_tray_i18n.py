@@ -1,0 +1,146 @@
+"""The tray menu in Simplified Chinese (issue 19): gettext with
+tray/locale/zh_CN/LC_MESSAGES/switchboard.po (.mo compiled from it),
+following LANG or the config's "language"."""
+from __future__ import annotations
+
+import ast
+import gettext
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from tray import i18n
+
+REPO = Path(__file__).resolve().parents[2]
+PO = REPO / "tray" / "locale" / "zh_CN" / "LC_MESSAGES" / "switchboard.po"
+MO = PO.with_suffix(".mo")
+TRANSLATED_SOURCES = [REPO / "tray" / "menu.py", REPO / "tray" / "actions.py", REPO / "tray" / "state.py"]
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def po_entries(path: Path) -> dict[str, str]:
+    """msgid -> msgstr of a .po file (single-line entries, as ours are)."""
+    text = path.read_text(encoding="utf-8")
+    pairs = re.findall(r'^msgid "((?:\\.|[^"\\])*)"\nmsgstr "((?:\\.|[^"\\])*)"', text, re.M)
+    unquote = lambda s: s.encode().decode("unicode_escape").encode("latin-1").decode("utf-8")  # noqa: E731
+    return {unquote(i): unquote(s) for i, s in pairs if i}
+
+
+def _message_nodes(tree: ast.AST) -> list[ast.Constant]:
+    """The string given to each _(), also through a module constant (``_(PORT_TAKEN_SETTINGS)``)."""
+    constants = {t.id: n.value for n in ast.walk(tree) if isinstance(n, ast.Assign)
+                 for t in n.targets if isinstance(t, ast.Name) and isinstance(n.value, ast.Constant)}
+    out = []
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "_":
+            arg = n.args[0]
+            out.append(constants[arg.id] if isinstance(arg, ast.Name) else arg)
+    return out
+
+
+def msgids(path: Path) -> list[str]:
+    return [n.value for n in _message_nodes(ast.parse(path.read_text(encoding="utf-8")))]
+
+
+def test_catalogue_has_every_message_and_keeps_placeholders() -> None:
+    entries = po_entries(PO)
+    wanted = {m for src in TRANSLATED_SOURCES for m in msgids(src)}
+    assert len(wanted) > 20
+    assert sorted(wanted - set(entries)) == []     # a message English has, the catalogue lacks
+    assert sorted(set(entries) - wanted) == []     # a message nobody asks for any more
+    for msgid, msgstr in entries.items():
+        assert msgstr and HAN.search(msgstr), msgid
+        assert set(PLACEHOLDER.findall(msgstr)) == set(PLACEHOLDER.findall(msgid)), msgid
+
+
+def test_compiled_catalogue_matches_the_po_file() -> None:
+    with MO.open("rb") as f:
+        compiled = gettext.GNUTranslations(f)
+    for msgid, msgstr in po_entries(PO).items():
+        assert compiled.gettext(msgid) == msgstr, f"{msgid}: run msgfmt (see the .po file's header)"
+
+
+def test_no_english_outside_the_catalogue_in_the_menu() -> None:
+    """Every word literal in the menu code goes through _()."""
+    offenders = []
+    for src in TRANSLATED_SOURCES:
+        tree = ast.parse(src.read_text(encoding="utf-8"))
+        inside = {id(n) for n in _message_nodes(tree)}
+        docs = {id(n.body[0].value) for n in ast.walk(tree)
+                if isinstance(n, (ast.Module, ast.FunctionDef, ast.ClassDef)) and n.body
+                and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
+        # Log lines stay English on purpose.
+        logged = {id(a) for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+                  and isinstance(n.func.value, ast.Name) and n.func.value.id in ("log", "logger", "logging")
+                  for a in n.args}
+        inside |= logged
+        for n in ast.walk(tree):
+            if (isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in inside
+                    and id(n) not in docs and re.search(r"[A-Za-z]{2,} [A-Za-z]{2,}", n.value)):
+                offenders.append(f"{src.name}:{n.lineno}: {n.value!r}")
+    assert offenders == []
+
+
+MENU_SCRIPT = r"""
+import json, sys
+from tray import menu
+from tray.state import AppState, RouteItem
+state = AppState(phase="running", has_providers=True, routes=(RouteItem("main", "主路由"),), active_route="main",
+                 autostart=False, language=sys.argv[1])
+entries = menu.build(state)
+print(json.dumps([e.text for e in entries if e.text] + [menu.tooltip(state)], ensure_ascii=False))
+"""
+
+
+def menu_texts(lang_env: str, language: str = "") -> list[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("LANGUAGE", "LC_ALL", "LC_MESSAGES")}
+    env["LANG"] = lang_env
+    out = subprocess.run([sys.executable, "-c", MENU_SCRIPT, language], env=env, capture_output=True,
+                         text=True, encoding="utf-8", timeout=60, check=True)
+    return json.loads(out.stdout)
+
+
+def english_words() -> set[str]:
+    return {w.lower() for m in po_entries(PO) for w in re.findall(r"[A-Za-z]{3,}", PLACEHOLDER.sub("", m))} \
+        - {"claude", "code", "switchboard"}
+
+
+def test_menu_model_under_a_chinese_locale() -> None:
+    texts = menu_texts("zh_CN.UTF-8")
+    assert texts[0] == "正在 127.0.0.1:3456 上运行 · 主路由"
+    for word in ("设置…", "复制 Claude Code 配置", "连接 Claude Code…", "登录时启动", "打开日志文件夹", "退出"):
+        assert word in texts
+    shown = " ".join(texts)
+    assert [w for w in re.findall(r"[A-Za-z]{3,}", shown) if w.lower() in english_words()] == []
+
+
+def test_english_locale_and_the_config_choice() -> None:
+    assert "Quit" in menu_texts("en_US.UTF-8")
+    assert "Quit" in menu_texts("C.UTF-8")
+    # The settings page's choice wins over the OS locale, both ways.
+    assert "退出" in menu_texts("en_US.UTF-8", "zh-CN")
+    assert "Quit" in menu_texts("zh_CN.UTF-8", "en")
+
+
+def test_languages_from_the_environment() -> None:
+    assert i18n.system_languages({"LANG": "zh_CN.UTF-8"}) == ["zh_CN"]
+    assert i18n.system_languages({"LANGUAGE": "zh_CN:en", "LANG": "de_DE.UTF-8"}) == ["zh_CN", "en"]
+    assert i18n.system_languages({"LANG": "C"}) == ["en"]
+    assert i18n.system_languages({}) == ["en"]
+    assert i18n.languages_for("zh-CN", {"LANG": "en_US.UTF-8"}) == ["zh_CN"]
+
+
+def test_notifications_follow_the_choice() -> None:
+    from tray.i18n import _
+    try:
+        i18n.use("zh-CN")
+        assert _("Now using {name}").format(name="主路由") == "现在使用 主路由"
+        assert _("a message nobody translated") == "a message nobody translated"  # English, never a key
+        i18n.use("en")
+        assert _("Now using {name}") == "Now using {name}"
+    finally:
+        i18n.use(None)
