@@ -24,11 +24,12 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.tray.conftest import instance_info
 from tests.build.conftest import BuiltApp
 from tests.conftest import gateway_config
 from tests.support.fake_upstream import FakeUpstream, json_script, sse_script
 from tests.support.live_server import ACCESS_KEY, free_port, port_is_free
-from tray.single_instance import HANDOVER_HEADER, read_info
+from tray.single_instance import HANDOVER_HEADER
 
 pytestmark = pytest.mark.build
 MODEL = "claude-sonnet-4-6"
@@ -269,7 +270,7 @@ def test_tray_app_streams_counts_reads_the_keyring_and_quits(built_app: BuiltApp
         built_app.record(tray_start_to_first_200_s=round(first_200, 2))
 
         # The tray is up, with its menu, on the AppIndicator backend.
-        secret = read_info(home)["secret"]
+        secret = instance_info(home)["secret"]
         deadline = time.monotonic() + 15
         while True:
             entries = tray_control(port, secret, "menu").json()["entries"]

@@ -115,3 +115,17 @@ def tray_procs():
 
 
 __all__ = ["TrayProcess", "write_config", "wait_health", "port_is_free", "free_port", "ACCESS_KEY", "login_url_in"]
+
+
+def instance_info(home: Path, timeout: float = 15) -> dict[str, Any]:
+    """The running instance's 0600 file. The server answers /health a moment
+    before the tray publishes it, so wait for it rather than read once."""
+    from tray.single_instance import read_info
+
+    deadline = time.monotonic() + timeout
+    while True:
+        info = read_info(home)
+        if info is not None or time.monotonic() > deadline:
+            assert info is not None, f"no instance file in {home} after {timeout:.0f} s"
+            return info
+        time.sleep(0.05)

@@ -25,10 +25,10 @@ import httpx
 import pytest
 
 from tests.conftest import gateway_config
-from tests.tray.conftest import ACCESS_KEY, free_port, port_is_free, wait_health, write_config
+from tests.tray.conftest import ACCESS_KEY, free_port, instance_info, port_is_free, wait_health, write_config
 from tests.tray.test_tray_xvfb import tray_host  # noqa: F401  (fixture)
 from tray.app import TEST_CONTROL_FILE
-from tray.single_instance import HANDOVER_HEADER, read_info
+from tray.single_instance import HANDOVER_HEADER
 
 CONTROL = {"SWITCHBOARD_TRAY_TEST_CONTROL": "1"}
 
@@ -74,7 +74,7 @@ def test_use_another_port_moves_claude_code(tmp_path: Path, tray_procs) -> None:
     # 1. Connect Claude Code through the tray, then quit.
     first = tray_procs(home, "--headless", env=env)
     wait_health(port, proc=first)
-    menu = Control(port, read_info(home)["secret"])
+    menu = Control(port, instance_info(home)["secret"])
     menu.click("Connect Claude Code…")
     assert json.loads(claude.read_text())["env"] == {
         "DISABLE_TELEMETRY": "1", "ANTHROPIC_BASE_URL": f"http://127.0.0.1:{port}", "ANTHROPIC_AUTH_TOKEN": ACCESS_KEY}
@@ -112,7 +112,7 @@ def test_use_another_port_moves_claude_code(tmp_path: Path, tray_procs) -> None:
         assert json.loads(backups[-1].read_text())["env"]["ANTHROPIC_BASE_URL"] == f"http://127.0.0.1:{port}"
         assert all(b.stat().st_mode & 0o777 == 0o600 for b in backups)
 
-        moved = Control(new_port, read_info(home)["secret"])
+        moved = Control(new_port, instance_info(home)["secret"])
         assert wait_for(lambda: "Disconnect Claude Code" in moved.texts()), moved.texts()
         assert moved.texts()[0].startswith(f"Running on 127.0.0.1:{new_port}")
         # One sentence telling the person to restart Claude Code (tray notification, logged).
@@ -159,7 +159,7 @@ def test_port_moved_flow_in_the_real_tray_screenshots(tmp_path: Path, tray_host,
         new_port = int(offer.split()[2])
         taken.click(offer)
         wait_health(new_port, proc=proc)
-        moved = Control(new_port, read_info(home)["secret"])
+        moved = Control(new_port, instance_info(home)["secret"])
         assert wait_for(lambda: "Disconnect Claude Code" in moved.texts()), moved.texts()
         assert json.loads(claude.read_text())["env"]["ANTHROPIC_BASE_URL"] == f"http://127.0.0.1:{new_port}"
         _menu_screenshot(shots / "tray-port-moved.png")

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 
 from tests.conftest import gateway_config
-from tests.tray.conftest import free_port, login_url_in, port_is_free, wait_health, write_config
+from tests.tray.conftest import free_port, instance_info, login_url_in, port_is_free, wait_health, write_config
 from tray.single_instance import InstanceLock, is_switchboard, next_free_port, port_free, read_info
 
 CONFIG = gateway_config("http://127.0.0.1:9")
@@ -54,7 +54,7 @@ def test_handover_needs_the_secret(tmp_path: Path, tray_procs) -> None:
                    headers={"X-Switchboard-Handover": "guess"}, trust_env=False)
     assert r.status_code == 403
     # The test channel is off unless SWITCHBOARD_TRAY_TEST_CONTROL=1.
-    secret = read_info(home)["secret"]
+    secret = instance_info(home)["secret"]
     r = httpx.get(f"http://127.0.0.1:{port}/_tray/test/menu",
                   headers={"X-Switchboard-Handover": secret}, trust_env=False)
     assert r.status_code == 404

@@ -15,9 +15,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import gateway_config
-from tests.tray.conftest import free_port, wait_health, write_config
+from tests.tray.conftest import instance_info, free_port, wait_health, write_config
 from tests.tray.test_tray_xvfb import control, tray_host  # noqa: F401  (fixture)
-from tray.single_instance import read_info
 
 pytestmark = [pytest.mark.skipif(not os.environ.get("DISPLAY"), reason="needs an X display ($DISPLAY)"),
               pytest.mark.skipif(not shutil.which("dbus-run-session"), reason="needs dbus-run-session")]
@@ -69,7 +68,7 @@ def test_icon_survives_a_failing_notification_service(tmp_path: Path, tray_host,
                            # a fresh session bus has no unlocked keyring; the access key comes from the env
                            "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring"})
     wait_health(port, proc=proc)
-    secret = read_info(home)["secret"]
+    secret = instance_info(home)["secret"]
     deadline = time.monotonic() + 15
     while not (set(docked_icons()) - before) and time.monotonic() < deadline:
         time.sleep(0.2)

@@ -19,8 +19,8 @@ import pytest
 
 from tests.conftest import gateway_config
 from tests.support.fake_upstream import FakeUpstream, json_script
-from tests.tray.conftest import ACCESS_KEY, REPO, free_port, port_is_free, wait_health, write_config
-from tray.single_instance import HANDOVER_HEADER, read_info
+from tests.tray.conftest import instance_info, ACCESS_KEY, REPO, free_port, port_is_free, wait_health, write_config
+from tray.single_instance import HANDOVER_HEADER
 
 pytestmark = pytest.mark.skipif(not os.environ.get("DISPLAY"), reason="needs an X display ($DISPLAY)")
 SCREENSHOT = REPO / "build" / "screenshots" / "tray.png"
@@ -88,7 +88,7 @@ def test_real_tray_switch_route_screenshot_quit(tmp_path: Path, tray_host, tray_
         write_config(home, config, port)
         proc = tray_procs(home, env={"SWITCHBOARD_TRAY_TEST_CONTROL": "1", "PYSTRAY_BACKEND": ""})
         wait_health(port, proc=proc)
-        secret = read_info(home)["secret"]
+        secret = instance_info(home)["secret"]
 
         entries = control(port, secret, "menu").json()["entries"]
         texts = [e.get("text") for e in entries]
