@@ -39,7 +39,8 @@
         : h("button", { type: "button", class: "primary", id: "claude-connect", text: t("claude.connect"), onclick: () => act("connect") });
       const restart = connected && restartNeeded
         ? h("p", { class: "notice-box", id: "claude-restart", text: t("claude.restart") }) : null;
-      box.replaceChildren(status, restart, h("p", null, btn), err);
+      // replaceChildren would write a null as the text "null": leave it out.
+      box.replaceChildren(...[status, restart, h("p", null, btn), err].filter(Boolean));
     }
     async function act(action) {
       err.textContent = "";
