@@ -41,7 +41,7 @@ window.SWITCHBOARD_STRINGS = {
     "common.back": "Back",
     "common.continue": "Continue",
     "lang.label": "Language",
-    "lang.auto": "Same as the browser",
+    "lang.auto": "Browser default",
     "lang.en": "English",
     "lang.zh-CN": "简体中文",
 
