@@ -130,8 +130,8 @@ class Gateway:
         self.key_status: str | None = None
         # Where this instance serves (set when the server starts listening)
         # and Claude Code's settings file: the one owner of "connected".
-        self.serving_url: str | None = None
-        self.serving_host: str | None = None
+        self.serving_host: str | None = None  # the bind address (0.0.0.0 reaches other computers)
+        self.serving_port: int | None = None
         self.claude_code = ClaudeCodeLink(settings.home / "claude-code")
         self.claude_code_notice: str | None = None
         # Project folders pinned to a route (their .claude/settings.local.json).
@@ -427,12 +427,18 @@ class Gateway:
             self._notify("status")
 
     # -- serving address and Claude Code -----------------------------------------
+    @property
+    def serving_url(self) -> str | None:
+        """The address clients on this computer use (None until serving)."""
+        if self.serving_host is None or self.serving_port is None:
+            return None
+        return serving_url(self.serving_host, self.serving_port)
+
     def set_serving_address(self, host: str, port: int) -> None:
         """The server listens on ``host:port`` now. If Claude Code was
         connected to this Switchboard at its previous address, it follows."""
+        self.serving_host, self.serving_port = host, port
         url = serving_url(host, port)
-        self.serving_url = url
-        self.serving_host = host  # the bind address (0.0.0.0 reaches other computers)
         key = self._access_key_or_none()
         moved = False
         if key is not None:
