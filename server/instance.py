@@ -83,11 +83,7 @@ class InstanceLock:
         data: dict[str, Any] = {"pid": os.getpid(), "port": port, "secret": self.secret}
         if self.config_path is not None:
             data["config"] = str(Path(self.config_path).resolve())
-        atomic_write_json(self.info_path, data, indent=None)
-        try:
-            os.chmod(self.info_path, 0o600)
-        except OSError:
-            pass
+        atomic_write_json(self.info_path, data, indent=None)  # 0600 (mkstemp)
 
     def release(self) -> None:
         if self._fh is None:
