@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 from typing import Any, Mapping
 
-from server.fileio import PRIVATE_FILE_MODE, atomic_write_json, own_private_dir
+from server.fileio import PRIVATE_FILE_MODE, atomic_write_json, own_private_dir, unique_path
 
 log = logging.getLogger("switchboard")
 
@@ -128,7 +128,7 @@ def _migrate_legacy(store: Path, home: Path | None) -> None:
     if path.parent.is_dir():
         for old in path.parent.glob(path.name + LEGACY_BACKUP + "*"):
             try:
-                target = _unique(own_private_dir(_backups(store)) / ("settings.json." + old.name.rsplit(LEGACY_BACKUP, 1)[1]))
+                target = unique_path(own_private_dir(_backups(store)) / ("settings.json." + old.name.rsplit(LEGACY_BACKUP, 1)[1]))
                 target.write_bytes(old.read_bytes())
                 os.chmod(target, PRIVATE_FILE_MODE)
                 old.unlink()
@@ -136,19 +136,11 @@ def _migrate_legacy(store: Path, home: Path | None) -> None:
                 pass
 
 
-def _unique(path: Path) -> Path:
-    candidate, n = path, 1
-    while candidate.exists():
-        candidate = path.with_name(f"{path.name}-{n}")
-        n += 1
-    return candidate
-
-
 def _backup(path: Path, store: Path) -> Path | None:
     if not path.exists():
         return None
     folder = own_private_dir(_backups(store))
-    backup = _unique(folder / f"settings.json.{time.strftime('%Y%m%d-%H%M%S')}")
+    backup = unique_path(folder / f"settings.json.{time.strftime('%Y%m%d-%H%M%S')}")
     fd = os.open(backup, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
     with os.fdopen(fd, "wb") as fh:
         fh.write(path.read_bytes())

@@ -54,6 +54,15 @@ def own_private_dir(path: Path) -> Path:
     return path
 
 
+def unique_path(path: Path) -> Path:
+    """``path``, or ``path-1``, ``path-2``, ... : the first that does not exist."""
+    candidate, n = path, 1
+    while candidate.exists():
+        candidate = path.with_name(f"{path.name}-{n}")
+        n += 1
+    return candidate
+
+
 def _temp_prefix(path: Path) -> str:
     return f".{path.name}."
 
