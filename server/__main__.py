@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import logging
 import os
 import signal
@@ -20,7 +21,22 @@ from server.secrets import ACCESS_KEY_ENV
 from server.settings import Settings
 
 __version__ = "0.1.0"
-USAGE_COMMANDS = {"usage": "usage_main", "statusline": "statusline_main"}
+# switchboard <command> ...: the module (imported only when asked), its entry
+# point and extra keyword arguments; anything else runs the gateway.
+SUBCOMMANDS: dict[str, tuple[str, str, dict[str, str]]] = {
+    # what works under Claude Code (issue 18)
+    "check": ("server.check.cli", "main", {}),
+    # import [PATH] (import-ccr: its old name) / export [--out FILE]
+    "import": ("server.importers.cli", "import_main", {"prog": "switchboard import"}),
+    "import-ccr": ("server.importers.cli", "import_main", {"prog": "switchboard import-ccr"}),
+    "export": ("server.importers.cli", "export_main", {}),
+    # keys add|list|revoke: member keys (team mode, issue 20)
+    "keys": ("server.shared.cli", "main", {}),
+    "settings-link": ("server.instance", "settings_link_main", {}),
+    # usage / statusline (issue 15): read the usage history
+    "usage": ("server.usage.cli", "usage_main", {}),
+    "statusline": ("server.usage.cli", "statusline_main", {}),
+}
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -79,32 +95,9 @@ async def _serve(app, host: str, port: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["check"]:
-        # switchboard check <provider>/<model>: what works under Claude Code (issue 18).
-        from server.check.cli import main as check_main
-
-        return check_main(argv[1:])
-    if argv[:1] in (["import"], ["import-ccr"], ["export"]):
-        # switchboard import [PATH] (import-ccr: its old name) / export [--out FILE]
-        from server.importers import cli as importers_cli
-
-        if argv[0] == "export":
-            return importers_cli.export_main(argv[1:])
-        return importers_cli.import_main(argv[1:], prog=f"switchboard {argv[0]}")
-    if argv[:1] == ["keys"]:
-        # switchboard keys add|list|revoke: member keys (team mode, issue 20).
-        from server.shared.cli import main as keys_main
-
-        return keys_main(argv[1:])
-    if argv[:1] == ["settings-link"]:
-        from server.instance import settings_link_main
-
-        return settings_link_main(argv[1:])
-    if argv[:1] and argv[0] in USAGE_COMMANDS:
-        # switchboard usage / statusline (issue 15): read the usage history.
-        from server.usage import cli as usage_cli
-
-        return getattr(usage_cli, USAGE_COMMANDS[argv[0]])(argv[1:])
+    if argv[:1] and argv[0] in SUBCOMMANDS:
+        module, function, kwargs = SUBCOMMANDS[argv[0]]
+        return getattr(importlib.import_module(module), function)(argv[1:], **kwargs)
     args = parse_args(argv)
     settings = Settings.from_env(config_path=args.config)
     # The terminal shows warnings and errors; the per-request lines go to the

@@ -84,19 +84,20 @@ def create_app(
     async def _switchboard_error(error: SwitchboardError) -> Response:
         return error_response(error, close=not await drain_body())
 
+    http_messages = {  # the settings are fixed for this app: built once
+        404: NOT_FOUND,
+        405: NOT_ALLOWED,
+        408: f"The request body did not arrive within {settings.body_timeout:g} s",
+        413: f"The request body is larger than {settings.max_body_bytes // (1024 * 1024)} MB",
+    }
+
     @app.errorhandler(HTTPException)
     async def _http_error(error: HTTPException) -> Response:
         status = error.code or 500
         # 408 (the body was too slow) and 413 (too large): the body is not
         # read again; one timeout, once (issue 14 §9).
         drained = status not in (408, 413) and await drain_body()
-        messages = {
-            404: NOT_FOUND,
-            405: NOT_ALLOWED,
-            408: f"The request body did not arrive within {settings.body_timeout:g} s",
-            413: f"The request body is larger than {settings.max_body_bytes // (1024 * 1024)} MB",
-        }
-        err = SwitchboardError(messages.get(status, error.description or error.name),
+        err = SwitchboardError(http_messages.get(status, error.description or error.name),
                                status=status, error_type=error_type_for_status(status))
         return error_response(err, close=not drained)
 

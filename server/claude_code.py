@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 from typing import Any, Mapping
 
-from server.fileio import atomic_write_json
+from server.fileio import PRIVATE_FILE_MODE, atomic_write_json, own_private_dir, unique_path
 
 log = logging.getLogger("switchboard")
 
@@ -86,15 +86,6 @@ def read_env(home: Path | None = None) -> dict[str, Any]:
     return dict(_read(settings_path(home)).get("env") or {})
 
 
-def _private_dir(path: Path) -> Path:
-    path.mkdir(parents=True, exist_ok=True)
-    try:
-        os.chmod(path, 0o700)
-    except OSError:
-        pass
-    return path
-
-
 def _write(path: Path, data: dict[str, Any]) -> None:
     atomic_write_json(path, data)  # 0600: it holds the local access key
 
@@ -129,7 +120,7 @@ def _migrate_legacy(store: Path, home: Path | None) -> None:
                 except ClaudeCodeError:
                     env = {}
                 record.setdefault("written_url", env.get("ANTHROPIC_BASE_URL"))
-                _private_dir(store)
+                own_private_dir(store)
                 _write(_restore_path(store), record)
             legacy.unlink()
         except (OSError, json.JSONDecodeError):
@@ -137,28 +128,20 @@ def _migrate_legacy(store: Path, home: Path | None) -> None:
     if path.parent.is_dir():
         for old in path.parent.glob(path.name + LEGACY_BACKUP + "*"):
             try:
-                target = _unique(_private_dir(_backups(store)) / ("settings.json." + old.name.rsplit(LEGACY_BACKUP, 1)[1]))
+                target = unique_path(own_private_dir(_backups(store)) / ("settings.json." + old.name.rsplit(LEGACY_BACKUP, 1)[1]))
                 target.write_bytes(old.read_bytes())
-                os.chmod(target, 0o600)
+                os.chmod(target, PRIVATE_FILE_MODE)
                 old.unlink()
             except OSError:
                 pass
 
 
-def _unique(path: Path) -> Path:
-    candidate, n = path, 1
-    while candidate.exists():
-        candidate = path.with_name(f"{path.name}-{n}")
-        n += 1
-    return candidate
-
-
 def _backup(path: Path, store: Path) -> Path | None:
     if not path.exists():
         return None
-    folder = _private_dir(_backups(store))
-    backup = _unique(folder / f"settings.json.{time.strftime('%Y%m%d-%H%M%S')}")
-    fd = os.open(backup, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    folder = own_private_dir(_backups(store))
+    backup = unique_path(folder / f"settings.json.{time.strftime('%Y%m%d-%H%M%S')}")
+    fd = os.open(backup, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
     with os.fdopen(fd, "wb") as fh:
         fh.write(path.read_bytes())
     return backup
@@ -210,7 +193,7 @@ def connect(base_url: str, api_key: str, *, home: Path | None = None, store: Pat
         previous = {k: {"present": k in env, "value": env.get(k)} for k in KEYS}
         record = {"previous": previous, "env_existed": "env" in data}
     record["written_url"] = base_url
-    _private_dir(store)
+    own_private_dir(store)
     backup = _backup(path, store)
     env["ANTHROPIC_BASE_URL"] = base_url
     env["ANTHROPIC_AUTH_TOKEN"] = api_key

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from server.fileio import atomic_write_bytes, ensure_private_dir, json_text
+from server.fileio import atomic_write_bytes, ensure_private_dir, json_text, unique_path
 from server.network import NetworkConfigError, NetworkSettings, parse_network
 
 PROVIDER_TYPES = ("openai", "anthropic", "gemini")
@@ -355,11 +355,7 @@ def backup(path: Path, backup_dir: Path, keep: int = BACKUPS_KEPT) -> Path | Non
     ensure_private_dir(backup_dir)
     now = time.time()
     base = f"{path.name}.{time.strftime('%Y%m%d-%H%M%S', time.localtime(now))}-{int(now * 1e6) % 1_000_000:06d}"
-    target = backup_dir / base
-    n = 1
-    while target.exists():
-        target = backup_dir / f"{base}-{n}"
-        n += 1
+    target = unique_path(backup_dir / base)
     atomic_write_bytes(target, data)
     old = sorted((p for p in backup_dir.iterdir() if p.name.startswith(path.name + ".") and p.is_file()),
                  key=lambda p: (p.stat().st_mtime_ns, p.name))

@@ -42,6 +42,27 @@ def ensure_private_dir(path: Path) -> None:
         os.chmod(folder, PRIVATE_DIR_MODE)  # mkdir's mode is masked by the umask
 
 
+def own_private_dir(path: Path) -> Path:
+    """:func:`ensure_private_dir` for a folder that is Switchboard's own
+    (its logs, its records): made 0700 even when it already exists; a
+    folder whose mode cannot be changed is used as it is."""
+    ensure_private_dir(path)
+    try:
+        os.chmod(path, PRIVATE_DIR_MODE)
+    except OSError:
+        pass
+    return path
+
+
+def unique_path(path: Path) -> Path:
+    """``path``, or ``path-1``, ``path-2``, ... : the first that does not exist."""
+    candidate, n = path, 1
+    while candidate.exists():
+        candidate = path.with_name(f"{path.name}-{n}")
+        n += 1
+    return candidate
+
+
 def _temp_prefix(path: Path) -> str:
     return f".{path.name}."
 

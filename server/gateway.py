@@ -8,6 +8,7 @@ with.
 from __future__ import annotations
 
 import collections
+import contextlib
 import copy
 import gc
 import importlib
@@ -16,7 +17,7 @@ import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Iterator, TypeVar
 
 import httpx
 
@@ -130,8 +131,8 @@ class Gateway:
         self.key_status: str | None = None
         # Where this instance serves (set when the server starts listening)
         # and Claude Code's settings file: the one owner of "connected".
-        self.serving_url: str | None = None
-        self.serving_host: str | None = None
+        self.serving_host: str | None = None  # the bind address (0.0.0.0 reaches other computers)
+        self.serving_port: int | None = None
         self.claude_code = ClaudeCodeLink(settings.home / "claude-code")
         self.claude_code_notice: str | None = None
         # Project folders pinned to a route (their .claude/settings.local.json).
@@ -235,13 +236,14 @@ class Gateway:
                            "Fix the file (or open Switchboard's settings), then try again.")
         return self._config
 
-    def set_config(self, config: Config) -> None:
+    def set_config(self, config: Config, *, notify: bool = True) -> None:
         with self._lock:
             self._config = config
             self._providers = {}
             self.config_error = None
         self.keys.forget_refused()  # a refused key may have just been replaced
-        self._notify("config")
+        if notify:
+            self._notify("config")
 
     @property
     def backup_dir(self) -> Path:
@@ -258,9 +260,10 @@ class Gateway:
         with self._save_lock:
             base = self._config.raw
             fresh = self._reload_if_changed()
-            if fresh is not None:
-                data = config_mod.merge(base, data, fresh.raw)
-            return self._write(data)
+            with self._adopted(fresh):
+                if fresh is not None:
+                    data = config_mod.merge(base, data, fresh.raw)
+                return self._write(data)
 
     def update_config(self, edit: Callable[[dict[str, Any]], T]) -> T:
         """Apply ``edit`` to a copy of the file's current content and save.
@@ -271,10 +274,22 @@ class Gateway:
         """
         with self._save_lock:
             fresh = self._reload_if_changed()
-            data = copy.deepcopy((fresh or self._config).raw)
-            result = edit(data)
-            self._write(data)
+            with self._adopted(fresh):
+                data = copy.deepcopy((fresh or self._config).raw)
+                result = edit(data)
+                self._write(data)
             return result
+
+    @contextlib.contextmanager
+    def _adopted(self, fresh: Config | None) -> Iterator[None]:
+        """A save after a hand edit tells the listeners once (the write
+        does); if it fails, they still hear of the hand edit adopted."""
+        try:
+            yield
+        except BaseException:
+            if fresh is not None:
+                self._notify("config")
+            raise
 
     def _stamp_or_none(self) -> config_mod.FileStamp | None:
         try:
@@ -305,7 +320,7 @@ class Gateway:
             ) from None
         log.info("config: %s was edited by hand; re-read it before saving", path.name)
         self._file_stamp = now
-        self.set_config(fresh)
+        self.set_config(fresh, notify=False)  # the caller's write (or _adopted) tells the listeners
         return fresh
 
     def _write(self, data: dict[str, Any]) -> Config:
@@ -427,12 +442,18 @@ class Gateway:
             self._notify("status")
 
     # -- serving address and Claude Code -----------------------------------------
+    @property
+    def serving_url(self) -> str | None:
+        """The address clients on this computer use (None until serving)."""
+        if self.serving_host is None or self.serving_port is None:
+            return None
+        return serving_url(self.serving_host, self.serving_port)
+
     def set_serving_address(self, host: str, port: int) -> None:
         """The server listens on ``host:port`` now. If Claude Code was
         connected to this Switchboard at its previous address, it follows."""
+        self.serving_host, self.serving_port = host, port
         url = serving_url(host, port)
-        self.serving_url = url
-        self.serving_host = host  # the bind address (0.0.0.0 reaches other computers)
         key = self._access_key_or_none()
         moved = False
         if key is not None:

@@ -83,11 +83,7 @@ class InstanceLock:
         data: dict[str, Any] = {"pid": os.getpid(), "port": port, "secret": self.secret}
         if self.config_path is not None:
             data["config"] = str(Path(self.config_path).resolve())
-        atomic_write_json(self.info_path, data, indent=None)
-        try:
-            os.chmod(self.info_path, 0o600)
-        except OSError:
-            pass
+        atomic_write_json(self.info_path, data, indent=None)  # 0600 (mkstemp)
 
     def release(self) -> None:
         if self._fh is None:
@@ -242,7 +238,8 @@ class NotThisInstance(Exception):
     """The address did not prove it is the instance of the instance file."""
 
 
-def _client(timeout: float) -> Any:
+def loopback_client(timeout: float) -> Any:
+    """An HTTP client for 127.0.0.1 (no proxy from the environment)."""
     import httpx
 
     # trust_env=False: a user's HTTP(S)_PROXY must not capture loopback calls.
@@ -269,8 +266,8 @@ def _hello(client: Any, base: str, secret: str) -> str:
 def proves_instance(port: int, secret: str, host: str = "127.0.0.1", timeout: float = 3.0) -> bool:
     """Does whatever answers on ``host:port`` know ``secret``?"""
     try:
-        with _client(timeout) as client:
-            _hello(client, f"http://{_connect_host(host)}:{port}", secret)
+        with loopback_client(timeout) as client:
+            _hello(client, f"http://{connect_host(host)}:{port}", secret)
         return True
     except NotThisInstance:
         return False
@@ -285,7 +282,7 @@ def request_link(info: dict[str, Any], *, file: bool, timeout: float = 5.0) -> L
     if not isinstance(port, int) or not isinstance(secret, str):
         raise NotThisInstance("no port or secret")
     base = f"http://127.0.0.1:{port}"
-    with _client(timeout) as client:
+    with loopback_client(timeout) as client:
         challenge = _hello(client, base, secret)
         try:
             r = client.post(base + LINK_PATH, json={"challenge": challenge, "file": file,
@@ -298,7 +295,8 @@ def request_link(info: dict[str, Any], *, file: bool, timeout: float = 5.0) -> L
     return Link(url=data.get("url") or None, file=Path(data["file"]) if data.get("file") else None)
 
 
-def _connect_host(host: str) -> str:
+def connect_host(host: str) -> str:
+    """Where to connect for a server bound to ``host`` (a wildcard: loopback)."""
     if host in ("0.0.0.0", "::", ""):
         return "127.0.0.1"
     return f"[{host}]" if ":" in host else host

@@ -19,15 +19,13 @@ import re
 import time
 from pathlib import Path
 
-from server.fileio import ensure_private_dir
+from server.fileio import PRIVATE_FILE_MODE as _FILE_MODE, ensure_private_dir, own_private_dir
 
 REQUEST_LOGGER = "switchboard.requests"
 _KEYISH = re.compile(
     r"(sk-[A-Za-z0-9_\-]{8,}|AIza[0-9A-Za-z_\-]{20,}|(?i:bearer)\s+[A-Za-z0-9._\-]{8,}|gsk_[A-Za-z0-9]{8,})"
 )
 _CONTROL = re.compile(r"[^\S ]|[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-_FOLDER_MODE = 0o700
-_FILE_MODE = 0o600
 _CHECK_EVERY = 1.0  # seconds between checks that the log file still exists
 
 
@@ -76,8 +74,7 @@ class _RotatingFile(logging.handlers.RotatingFileHandler):
         self._checked = time.monotonic()
 
     def _open(self):  # type: ignore[no-untyped-def]
-        folder = os.path.dirname(self.baseFilename)
-        os.makedirs(folder, mode=_FOLDER_MODE, exist_ok=True)
+        ensure_private_dir(Path(self.baseFilename).parent)
         fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, _FILE_MODE)
         _chmod(self.baseFilename, _FILE_MODE)  # a file made before this version
         return os.fdopen(fd, "a", encoding=self.encoding, errors=self.errors)
@@ -131,8 +128,7 @@ def _chmod(path: str | Path, mode: int) -> None:
 
 def setup_file_logging(log_dir: Path, level: int = logging.INFO) -> Path:
     """Attach a rotating file handler to the root logger; return the file."""
-    ensure_private_dir(log_dir)  # missing parents (the Switchboard home) are 0700 too
-    _chmod(log_dir, _FOLDER_MODE)
+    own_private_dir(log_dir)  # missing parents (the Switchboard home) are 0700 too
     path = log_dir / "switchboard.log"
     root = logging.getLogger()
     for handler in root.handlers:

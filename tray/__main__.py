@@ -126,13 +126,13 @@ def run_tray(app) -> int:  # type: ignore[no-untyped-def]
 
     loaded = load_pystray()
     if loaded is None:
-        return _no_tray(app, "no tray backend works on this system", started=True)
+        return _no_tray(app, "no tray backend works on this system")
     pystray, backend = loaded
     log.info("tray: using the %s backend", backend)
     try:
         icon = TrayIcon(pystray, backend, on_action=app.actions.run)
     except Exception as exc:
-        return _no_tray(app, f"the {backend} tray failed ({type(exc).__name__})", started=True)
+        return _no_tray(app, f"the {backend} tray failed ({type(exc).__name__})")
     icon.install_signal_handlers(app.quit)
 
     def setup() -> None:
@@ -154,19 +154,18 @@ def run_tray(app) -> int:  # type: ignore[no-untyped-def]
         log.log(level, "tray: the icon loop ended with %s: %s", type(exc).__name__, exc)
         if not app.quitting.is_set():
             app.icon = None
-            return _no_tray(app, "the tray icon failed", started=True)
+            return _no_tray(app, "the tray icon failed")
     app.shutdown()
     log.info("tray: stopped")
     return 0
 
 
-def _no_tray(app, reason: str, *, started: bool = False) -> int:  # type: ignore[no-untyped-def]
-    """Never invisible: without a tray, serve and open the settings page."""
+def _no_tray(app, reason: str) -> int:  # type: ignore[no-untyped-def]
+    """Never invisible: without a tray, serve (already started by
+    ``run_tray``) and open the settings page."""
     log.warning("tray: %s; running without an icon and opening Settings", reason)
-    if not started:
-        app.start_server()
     app.actions.run("open_settings")
-    return run_headless(app, started=True)
+    return run_headless(app)
 
 
 if __name__ == "__main__":

@@ -25,8 +25,8 @@ import sys
 
 import httpx
 
-from server.instance import (INFO_NAME, LOCK_NAME, InstanceLock, Link, NotThisInstance, proves_instance,
-                             read_info, request_link)
+from server.instance import (INFO_NAME, LOCK_NAME, InstanceLock, Link, NotThisInstance, connect_host,
+                             loopback_client, proves_instance, read_info, request_link)
 
 HANDOVER_PATH = "/_tray/handover"
 HANDOVER_HEADER = "X-Switchboard-Handover"
@@ -35,16 +35,11 @@ __all__ = ["INFO_NAME", "LOCK_NAME", "InstanceLock", "Link", "NotThisInstance", 
            "request_link", "is_switchboard", "port_free", "next_free_port", "HANDOVER_HEADER", "HANDOVER_PATH"]
 
 
-def _client(timeout: float) -> httpx.Client:
-    # trust_env=False: a user's HTTP(S)_PROXY must not capture loopback calls.
-    return httpx.Client(timeout=timeout, trust_env=False)
-
-
 def is_switchboard(port: int, host: str = "127.0.0.1", timeout: float = 1.5) -> bool:
     """Does ``host:port`` answer our /health?"""
     try:
-        with _client(timeout) as client:
-            r = client.get(f"http://{_connect_host(host)}:{port}/health")
+        with loopback_client(timeout) as client:
+            r = client.get(f"http://{connect_host(host)}:{port}/health")
         return r.status_code == 200 and r.json().get("service") == "switchboard"
     except (httpx.HTTPError, ValueError, AttributeError):
         return False
@@ -67,8 +62,3 @@ def next_free_port(start: int, host: str = "127.0.0.1", tries: int = 50) -> int 
             return port
     return None
 
-
-def _connect_host(host: str) -> str:
-    if host in ("0.0.0.0", "::", ""):
-        return "127.0.0.1"
-    return f"[{host}]" if ":" in host else host

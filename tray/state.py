@@ -140,7 +140,8 @@ def collect(gateway: Any, base: AppState, *, claude_connected: Callable[[], bool
     points_at = getattr(gateway, "claude_code_points_at", None)
     at_taken = (lambda: points_at(f"http://127.0.0.1:{base.port}")) if base.port_taken and points_at else None
     config = gateway.config
-    i18n.use(_language(config))  # the labels made here read in the person's language
+    language = _language(config)
+    i18n.use(language)  # the labels made here read in the person's language
     secrets = gateway.secrets
     problem = secrets.problem()
     env = getattr(secrets, "_environ", {})
@@ -161,7 +162,7 @@ def collect(gateway: Any, base: AppState, *, claude_connected: Callable[[], bool
         **_usage(gateway),
         sessions=_safe(lambda: session_items(gateway, config), ()),
         projects=_safe(lambda: project_items(gateway, config), ()),
-        language=_language(config),
+        language=language,
     )
 
 

@@ -64,28 +64,35 @@ def _key_words(ref: str, needs: bool) -> str:
     return {"keyring": "key in the keyring", "": "no key"}.get(ref, f"key from ${ref[4:]}")
 
 
+def _free_id(candidates: Iterable[str], src: Source, existing: dict[str, Any], taken: set[str]) -> str | None:
+    """The first candidate not taken by this import and either unused in the
+    config or an entry an earlier import of the same source made."""
+    for cid in candidates:
+        if cid in taken:
+            continue
+        old = existing.get(cid)
+        if old is None or (isinstance(old, dict) and old.get("imported_from") == src.mark):
+            return cid
+    return None
+
+
 def _provider_id(name: str, src: Source, providers: dict[str, Any], taken: set[str]) -> str:
     base = sanitize_id(name)
-    for n in range(0, 100):
-        pid = base if n == 0 else with_suffix(base, f"-{src.id_suffix}" + (f"-{n}" if n > 1 else ""))
-        if pid in taken:
-            continue
-        old = providers.get(pid)
-        if old is None or (isinstance(old, dict) and old.get("imported_from") == src.mark):
-            return pid
-    raise ImportFailed(f"cannot find a free provider id for {name!r}; rename it and import again")
+    candidates = (base if n == 0 else with_suffix(base, f"-{src.id_suffix}" + (f"-{n}" if n > 1 else ""))
+                  for n in range(0, 100))
+    pid = _free_id(candidates, src, providers, taken)
+    if pid is None:
+        raise ImportFailed(f"cannot find a free provider id for {name!r}; rename it and import again")
+    return pid
 
 
 def _route_id(wanted: str, src: Source, routes: dict[str, Any], taken: set[str]) -> str:
     base = sanitize_id(wanted)
-    for n in range(1, 1000):
-        rid = base if n == 1 else with_suffix(base, f"-{n}")
-        if rid in taken:
-            continue
-        old = routes.get(rid)
-        if old is None or (isinstance(old, dict) and old.get("imported_from") == src.mark):
-            return rid
-    raise ImportFailed(f"cannot find a free route id for {wanted!r}")
+    candidates = (base if n == 1 else with_suffix(base, f"-{n}") for n in range(1, 1000))
+    rid = _free_id(candidates, src, routes, taken)
+    if rid is None:
+        raise ImportFailed(f"cannot find a free route id for {wanted!r}")
+    return rid
 
 
 def _entry(p: SourceProvider, src: Source) -> tuple[dict[str, Any], str | None, bool]:

@@ -54,14 +54,21 @@ class Member:
     def limited(self) -> bool:
         return any(getattr(self, f) is not None for f in LIMIT_FIELDS)
 
+    def to_dict(self) -> dict[str, Any]:
+        """The stored form: every field, keys sorted."""
+        return dict(sorted(asdict(self).items()))
+
     def to_json(self) -> str:
-        return json.dumps(asdict(self), sort_keys=True)
+        return json.dumps(self.to_dict())
+
+    @classmethod
+    def from_dict(cls, data: Any) -> "Member":
+        known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        return cls(**known)
 
     @classmethod
     def from_json(cls, text: str | bytes) -> "Member":
-        data = json.loads(text)
-        known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
-        return cls(**known)
+        return cls.from_dict(json.loads(text))
 
 
 def valid_name(name: str) -> bool:
@@ -114,11 +121,11 @@ class FileMembers:
             data = json.loads(self.path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return {}
-        return {name: Member.from_json(json.dumps(m)) for name, m in (data.get("members") or {}).items()}
+        return {name: Member.from_dict(m) for name, m in (data.get("members") or {}).items()}
 
     def save(self, members: dict[str, Member]) -> None:
         ensure_private_dir(self.home)
-        data = {"members": {n: json.loads(m.to_json()) for n, m in members.items()}}
+        data = {"members": {n: m.to_dict() for n, m in members.items()}}
         atomic_write_bytes(self.path, (json.dumps(data, indent=2) + "\n").encode())
 
     def put(self, member: Member) -> None:

@@ -119,11 +119,11 @@ def usage_main(argv: list[str], out: TextIO | None = None) -> int:
     return 0
 
 
-def _route_name(config_path: str | None, route_id: str | None) -> str | None:
+def _route_name(settings: Any, route_id: str | None) -> str | None:
     try:
         from server import config as config_mod
 
-        config = config_mod.load(_settings(config_path).config_path)
+        config = config_mod.load(settings.config_path)
     except Exception:
         return route_id
     rid = route_id if route_id and route_id in config.routes else config.active_route
@@ -142,8 +142,11 @@ def statusline(stdin_text: str, config_path: str | None = None, now: float | Non
     session_id = payload.get("session_id") if isinstance(payload.get("session_id"), str) else None
     model = payload.get("model") if isinstance(payload.get("model"), dict) else {}
     parts: list[str] = []
+    from server.usage.service import history_path
+
+    settings = _settings(config_path)  # once: Claude Code runs this on every status refresh
     try:
-        conn = query.open_db(_db_path(config_path))
+        conn = query.open_db(history_path(settings))
     except query.NoHistory:
         conn = None
     sess = today = None
@@ -157,7 +160,7 @@ def statusline(stdin_text: str, config_path: str | None = None, now: float | Non
             pass
         finally:
             conn.close()
-    route = _route_name(config_path, sess["route"] if sess else None)
+    route = _route_name(settings, sess["route"] if sess else None)
     parts.append(route or "Switchboard")
     if sess:
         parts.append(f"{sess['provider']}/{sess['model']}")

@@ -163,12 +163,7 @@ class History:
             self._thread = None
         else:
             self.flush()
-        if self._conn is not None:
-            try:
-                self._conn.close()
-            except sqlite3.Error:
-                pass
-            self._conn = None
+        self._drop_connection()
 
     def flush_now(self) -> None:
         """Ask the writer to write at once (tests, shutdown)."""
@@ -213,12 +208,7 @@ class History:
                     self._last_prune = now
         except (sqlite3.Error, OSError) as exc:
             self._report(exc)
-            if self._conn is not None:
-                try:
-                    self._conn.close()
-                except sqlite3.Error:
-                    pass
-                self._conn = None
+            self._drop_connection()
             return 0
         self.written += len(batch)
         if self.problem is not None:
@@ -238,6 +228,15 @@ class History:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._conn = connect(self.path)
         return self._conn
+
+    def _drop_connection(self) -> None:
+        """Close the connection (the next write opens a fresh one)."""
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            except sqlite3.Error:
+                pass
+            self._conn = None
 
     def _report(self, exc: BaseException) -> None:
         message = describe_error(exc, self.path)

@@ -107,3 +107,17 @@ create_app(Settings.from_env())
     assert not temp.exists()
     assert path.read_text() == '{"providers": {}}'
     assert not list(home.glob(".switchboard.json.*"))
+
+
+def test_own_private_dir_makes_an_existing_folder_private_and_creates_missing_ones(tmp_path):
+    from server.fileio import own_private_dir
+
+    existing = tmp_path / "logs"
+    existing.mkdir(mode=0o755)
+    os.chmod(existing, 0o755)
+    assert own_private_dir(existing) == existing
+    assert stat.S_IMODE(existing.stat().st_mode) == 0o700
+    fresh = tmp_path / "home" / "claude-code"
+    own_private_dir(fresh)
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o700
+    assert stat.S_IMODE(fresh.parent.stat().st_mode) == 0o700

@@ -185,3 +185,24 @@ def test_a_file_invalid_since_start_is_not_overwritten(tmp_path):
     on_disk = json.loads(gw.settings.config_path.read_text())
     assert on_disk["active_route"] == "two" and set(on_disk["providers"]) == {"a", "b"}
     assert gw.config_error is None
+
+
+def test_a_save_after_a_hand_edit_tells_the_listeners_once(tmp_path):
+    gw = gateway_on_disk(tmp_path)
+    heard: list[tuple[str, str]] = []
+    gw.listeners.append(lambda what: heard.append((what, gw.config.active_route)))
+    edit_by_hand(gw, lambda d: d["routes"].update(three={"default": "b/x"}))
+    gw.switch_route("two")
+    assert heard == [("config", "two")]
+
+
+def test_a_failed_save_after_a_hand_edit_still_tells_of_the_edit(tmp_path):
+    from server.errors import NotFound
+
+    gw = gateway_on_disk(tmp_path)
+    heard: list[str] = []
+    gw.listeners.append(heard.append)
+    edit_by_hand(gw, lambda d: d["routes"].update(three={"default": "b/x"}))
+    with pytest.raises(NotFound):
+        gw.switch_route("nowhere")
+    assert heard == ["config"] and "three" in gw.config.routes

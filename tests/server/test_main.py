@@ -10,6 +10,7 @@ import time
 
 import anthropic
 import httpx
+import pytest
 
 from tests.conftest import REPO, gateway_config
 from tests.support.fake_upstream import json_script
@@ -84,3 +85,24 @@ def test_non_loopback_host_with_an_explicit_key_warns_on_stderr_and_in_the_log(c
         assert _check_exposure("0.0.0.0", 3456, {"SWITCHBOARD_API_KEY": "k" * 40}) is None
     assert any("WARNING: Switchboard is listening on 0.0.0.0:3456" in r.getMessage() and r.levelname == "WARNING"
                for r in caplog.records)
+
+
+def test_every_subcommand_names_a_callable_entry_point():
+    """The dispatch table imports lazily: a typo would only show when a
+    person runs that command."""
+    import importlib
+
+    from server.__main__ import SUBCOMMANDS
+
+    assert {"check", "import", "import-ccr", "export", "keys", "settings-link", "usage",
+            "statusline"} <= set(SUBCOMMANDS)
+    for module, function, _ in SUBCOMMANDS.values():
+        assert callable(getattr(importlib.import_module(module), function))
+
+
+def test_import_ccr_keeps_its_own_name_in_the_usage_line(capsys):
+    from server.__main__ import main
+
+    with pytest.raises(SystemExit):
+        main(["import-ccr", "--help"])
+    assert "switchboard import-ccr" in capsys.readouterr().out
