@@ -109,9 +109,11 @@ async def create_message(route_id: str | None = None) -> Response:
         gw.note_success()
         if decision.route is not None:
             primary = decision.targets[0]
-            why = gw.dispatcher.last_failure(primary) or "skipped"
+            # The reason only matters for a fallback (a pin); last_failure scans the attempts.
+            reason = "" if target == primary else (
+                f"{primary} failed ({gw.dispatcher.last_failure(primary) or 'skipped'}); {target} answered")
             gw.pins.answered(session, decision.route.id, primary, target, decision.route.sticky_minutes * 60,
-                             f"{primary} failed ({why}); {target} answered")
+                             reason)
         headers = {"request-id": _request_id(), "x-switchboard-target": _header_value(str(target))}
         counted = None
         if shared is not None:
