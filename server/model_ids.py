@@ -63,10 +63,18 @@ def might_be_listed(model: str) -> bool:
     return model.startswith(ROUTE_PREFIX) or model.startswith(TARGET_PREFIX)
 
 
+# The listing of the config last looked up in, by id: a config is never
+# changed in place (the gateway swaps in a new one), so it is built once per
+# config instead of once per request. One entry: a tuple swapped whole.
+_table: tuple[Config | None, dict[str, ListedModel]] = (None, {})
+
+
 def lookup(model: str, config: Config) -> ListedModel | None:
+    global _table
     if not might_be_listed(model):
         return None
-    for entry in listing(config):
-        if entry.id == model:
-            return entry
-    return None
+    cached, table = _table
+    if cached is not config:
+        table = {entry.id: entry for entry in listing(config)}  # ids are unique: listing() skips repeats
+        _table = (config, table)
+    return table.get(model)

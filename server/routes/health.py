@@ -9,14 +9,12 @@ Prometheus text, for whoever presents ``SWITCHBOARD_METRICS_TOKEN``.
 """
 from __future__ import annotations
 
-import hmac
-
 import orjson
 from quart import Blueprint, Response, request
 
 from server.errors import AuthenticationFailed, NotFound, SwitchboardError
 from server.routes.common import gateway
-from server.routes.guard import presented_keys
+from server.routes.guard import key_matches, presented_keys
 
 bp = Blueprint("health", __name__)
 
@@ -56,10 +54,7 @@ async def metrics() -> Response:
     token = gw.settings.metrics_token
     if not token or gw.metrics is None:
         raise NotFound("Metrics are off: set SWITCHBOARD_METRICS_TOKEN to serve them at /metrics")
-    ok = False
-    for value in presented_keys(request.scope.get("headers", [])):
-        ok |= hmac.compare_digest(value, token.encode())
-    if not ok:
+    if not key_matches(token.encode(), presented_keys(request.scope.get("headers", []))):
         raise AuthenticationFailed("Wrong or missing metrics token: send Authorization: Bearer "
                                    "<SWITCHBOARD_METRICS_TOKEN>")
     body, content_type = gw.metrics.render()

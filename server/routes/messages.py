@@ -10,6 +10,7 @@ import asyncio
 import logging
 import secrets as _random
 import time
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -94,12 +95,12 @@ async def create_message(route_id: str | None = None) -> Response:
             return await gw.provider(target.provider_id, key).send(call_for(body, target, meta))
 
     usage_recorder.begin(decision)
+    logged = _Logged(gw, route_name, started, session, member)
     try:
         reply, target = await gw.dispatcher.send(targets, attempt, gw.key_pool)
     except SwitchboardError as exc:
         gw.note_failure(exc)
-        _log(gw, route_name, targets[0], exc.status, started, {}, exc.message, session=session,
-             member=member, error_type=exc.error_type)
+        _log(logged, targets[0], exc.status, {}, exc.message, exc.error_type)
         if shared is not None:
             await shared.after(session, pin_before)
         raise
@@ -109,25 +110,25 @@ async def create_message(route_id: str | None = None) -> Response:
         gw.note_success()
         if decision.route is not None:
             primary = decision.targets[0]
-            why = gw.dispatcher.last_failure(primary) or "skipped"
+            # The reason only matters for a fallback (a pin); last_failure scans the attempts.
+            reason = "" if target == primary else (
+                f"{primary} failed ({gw.dispatcher.last_failure(primary) or 'skipped'}); {target} answered")
             gw.pins.answered(session, decision.route.id, primary, target, decision.route.sticky_minutes * 60,
-                             f"{primary} failed ({why}); {target} answered")
+                             reason)
         headers = {"request-id": _request_id(), "x-switchboard-target": _header_value(str(target))}
-        counted = None
         if shared is not None:
             await shared.after(session, pin_before)
-            counted = (shared, _usage_id(gw, headers["request-id"]), member)
+            logged.counted_in = shared
+            logged.usage_id = _usage_id(gw, headers["request-id"])
         if body.get("stream"):
-            return _stream_response(gw, reply, headers, route_name, target, started, session, counted, member)
+            return _stream_response(logged, reply, headers, target)
         if reply.body is not None:
-            _log(gw, route_name, target, 200, started, _usage_from_bytes(reply.body),
-                 session=session, key=reply.key, counted=counted, member=member)
+            _log(logged, target, 200, _usage_from_bytes(reply.body), key=reply.key)
             if shared is not None:
                 await shared.flush_now()  # counted before the answer leaves
             return Response(reply.body, status=200, content_type="application/json", headers=headers)
         assert reply.message is not None
-        _log(gw, route_name, target, 200, started, reply.message.get("usage") or {},
-             session=session, key=reply.key, counted=counted, member=member)
+        _log(logged, target, 200, reply.message.get("usage") or {}, key=reply.key)
         if shared is not None:
             await shared.flush_now()
         return Response(orjson.dumps(reply.message), status=200,
@@ -145,17 +146,16 @@ def _header_value(text: str) -> str:
     return quote(text, safe="/:@._-~+,=()[] ")
 
 
-def _stream_response(gw: Any, reply: Reply, headers: dict[str, str], route_name: str,
-                     target: Target, started: float, session: str | None, counted: Any = None,
-                     member: Any = None) -> Response:
+def _stream_response(logged: "_Logged", reply: Reply, headers: dict[str, str], target: Target) -> Response:
     stats = StreamStats()
     usage_recorder.answered()  # the provider started answering: time to first byte
 
     def on_close() -> None:
-        status = stats.error.status if stats.error else 200
-        _log(gw, route_name, target, status, started, stats.usage, stats.error.message if stats.error else "",
-             session=session, key=reply.key, counted=counted, member=member,
-             error_type=stats.error.error_type if stats.error else "")
+        error = stats.error
+        if error is None:
+            _log(logged, target, 200, stats.usage, key=reply.key)
+        else:
+            _log(logged, target, error.status, stats.usage, error.message, error.error_type, key=reply.key)
 
     body = (event_body if reply.events is not None else raw_body)(reply, stats, on_close)
     headers = {**headers, "cache-control": "no-cache", "x-accel-buffering": "no"}
@@ -228,24 +228,35 @@ def _int(value: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
-def _log(gw: Any, route_name: str, target: Target, status: int, started: float,
-         usage: dict[str, Any], error: str = "", *, session: str | None = None, key: str = "",
-         counted: Any = None, member: Any = None, error_type: str = "") -> None:
-    latency = (time.monotonic() - started) * 1000
-    if session is not None:
-        gw.sessions.answered(session, route_name, str(target), usage)
+@dataclass(slots=True)
+class _Logged:
+    """What every log line of one ``/v1/messages`` request shares (``_log``)."""
+    gw: Any
+    route_name: str
+    started: float              # time.monotonic() when the request came in
+    session: str | None
+    member: Any                 # the member whose key was presented (team mode), or None
+    counted_in: Any = None      # team mode / member keys: a 2xx answer's usage is counted here,
+    usage_id: str = ""          # under this id (set once the answer is known to be 2xx)
+
+
+def _log(logged: _Logged, target: Target, status: int, usage: dict[str, Any], error: str = "",
+         error_type: str = "", *, key: str = "") -> None:
+    gw, route_name, member = logged.gw, logged.route_name, logged.member
+    latency = (time.monotonic() - logged.started) * 1000
+    if logged.session is not None:
+        gw.sessions.answered(logged.session, route_name, str(target), usage)
     inp, out = usage.get("input_tokens"), usage.get("output_tokens")
     usage_recorder.note(route_name, target, status, latency, usage)
     if gw.metrics is not None:
         gw.metrics.answered(target.provider_id, target.model, member.name if member else "-", status,
                             latency / 1000, inp, out, error_type)
-    if counted is not None and status == 200:
+    if logged.counted_in is not None and status == 200:
         # Team mode / member keys: usage counters for limits (server/shared/state.py).
-        shared, request_id, member = counted
         i, o = _int(inp) + _int(usage.get("cache_read_input_tokens")) + _int(
             usage.get("cache_creation_input_tokens")), _int(out)
-        shared.count(request_id, member.name if member else None, target, i, o,
-                     price_of(gw.config.raw, target, i, o))
+        logged.counted_in.count(logged.usage_id, member.name if member else None, target, i, o,
+                                price_of(gw.config.raw, target, i, o))
     gw.record(ActivityEntry(time.time(), route_name, target.provider_id, target.model,
                             status, latency, inp, out, error, key))
     # ``key`` is the key's name ("work"), never its value.
