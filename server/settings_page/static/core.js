@@ -194,9 +194,11 @@
   // Each screen's file registers its render function here (providers.js, routes.js, ...).
   const VIEWS = {};
   // The screens' files load after this one (defer, in order); draw only once they all have.
+  // A deferred script runs while readyState is already "interactive" but before
+  // DOMContentLoaded, so readyState alone cannot tell "the others are in".
   const loaded = new Promise((resolve) => {
-    if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", resolve);
-    else resolve();
+    if (document.readyState === "complete") resolve();
+    else document.addEventListener("DOMContentLoaded", resolve, { once: true });
   });
 
   function currentView() {
