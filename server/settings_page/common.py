@@ -75,8 +75,8 @@ def access_key_or_none(gw: Gateway) -> str | None:
 # serves /v1/messages streams meanwhile. Handlers call ``update`` (and
 # ``off_loop`` for a keyring read); the sync helpers below run in a worker.
 
-async def off_loop(fn: Callable[..., T], *args: Any) -> T:
-    return await asyncio.to_thread(fn, *args)
+async def off_loop(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    return await asyncio.to_thread(fn, *args, **kwargs)
 
 
 def validate(data: dict[str, Any]) -> None:
@@ -115,7 +115,7 @@ def update_sync(gw: Gateway, edit: Callable[[dict[str, Any]], T]) -> T:
 
 async def update(gw: Gateway, edit: Callable[[dict[str, Any]], T]) -> T:
     """``update_sync`` in a worker thread."""
-    return await asyncio.to_thread(update_sync, gw, edit)
+    return await off_loop(update_sync, gw, edit)
 
 
 def save_key_after_validation(gw: Gateway, data: dict[str, Any], pid: str, key: str | None) -> None:
@@ -124,6 +124,15 @@ def save_key_after_validation(gw: Gateway, data: dict[str, Any], pid: str, key: 
     validate(data)
     if key:
         set_key(gw, pid, key)
+
+
+def read_key(gw: Gateway, ref: str, pid: str) -> tuple[str | None, str]:
+    """The key a provider's reference points at, and ``"keyring"`` when the
+    keyring cannot be reached (the key is then None). Blocking."""
+    try:
+        return gw.secrets.resolve(ref, pid), ""
+    except KeyringUnavailable:
+        return None, "keyring"
 
 
 def set_key(gw: Gateway, entry: str, value: str) -> None:

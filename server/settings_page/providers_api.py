@@ -15,7 +15,7 @@ from server.providers.presets import preset, profile_for
 from server.routes.common import gateway
 from server.secrets import KeyringUnavailable
 from server.settings_page import edits, keys_api, probe
-from server.settings_page.common import (bp, delete_key, json_response, off_loop, read_body,
+from server.settings_page.common import (bp, delete_key, json_response, off_loop, read_body, read_key,
                                          save_key_after_validation, set_key, update, validate)
 
 
@@ -125,10 +125,7 @@ async def delete_provider(pid: str) -> Response:
 # -- test and model list ------------------------------------------------------------
 
 def _stored_key(gw: Gateway, pconf: ProviderConfig) -> str | None:
-    try:
-        return gw.secrets.resolve(pconf.api_key, pconf.id)
-    except KeyringUnavailable:
-        return None
+    return read_key(gw, pconf.api_key, pconf.id)[0]
 
 
 def _draft(gw: Gateway, body: dict[str, Any]) -> tuple[ProviderConfig, str | None, bool]:
