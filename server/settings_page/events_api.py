@@ -37,7 +37,7 @@ from quart import Response
 from server.gateway import Gateway
 from server.routes.common import gateway
 from server.settings_page import claude_code
-from server.settings_page.common import bp, json_response
+from server.settings_page.common import bp, json_response, off_loop
 
 TICK = 1.0             # how often activity is looked at
 CLAUDE_EVERY = 2.0     # how often Claude Code's settings file is looked at
@@ -107,7 +107,7 @@ async def claude_connected(gw: Gateway) -> bool | None:
     owns the answer; the file may change outside, so it is asked again)."""
     if not claude_code.available(gw):
         return None
-    return await asyncio.to_thread(claude_code.connected, gw)
+    return await off_loop(claude_code.connected, gw)
 
 
 def _frame(what: str) -> bytes:
@@ -128,6 +128,7 @@ async def events() -> Response:
             claude = await claude_connected(gw)
             started = last_claude = last_beat = time.monotonic()
             while time.monotonic() - started < LIFETIME:
+                news: list[str] = []
                 try:
                     what = await asyncio.wait_for(queue.get(), TICK)
                     burst = {what}
@@ -136,23 +137,23 @@ async def events() -> Response:
                     if burst & STOPPING:  # the server is going away: do not hold up its exit
                         yield _frame("stopping")
                         return
-                    yield _frame(what)
-                    last_beat = time.monotonic()
+                    news.append(what)
                 except asyncio.TimeoutError:
                     pass
                 now_mark = activity_mark(gw)
                 if now_mark != mark:
                     mark = now_mark
-                    yield _frame("activity")
-                    last_beat = time.monotonic()
+                    news.append("activity")
                 if time.monotonic() - last_claude >= CLAUDE_EVERY:
                     last_claude = time.monotonic()
                     now_claude = await claude_connected(gw)
                     if now_claude != claude:
                         claude = now_claude
-                        yield _frame("claude")
-                        last_beat = time.monotonic()
-                if time.monotonic() - last_beat >= HEARTBEAT:
+                        news.append("claude")
+                if news:
+                    yield b"".join(_frame(w) for w in news)
+                    last_beat = time.monotonic()
+                elif time.monotonic() - last_beat >= HEARTBEAT:
                     last_beat = time.monotonic()
                     yield b": still here\n\n"
         finally:
