@@ -41,19 +41,27 @@ def _failed(exc: ImportSourceError) -> SwitchboardError:
                             details={"code": "import_failed", "params": {"detail": str(exc)}})
 
 
-def _found(home: Path) -> dict[str, Any]:
-    places, _ = detect.found_places(home, os.environ, sys.platform)
-    sources, problems = [], []
-    for place in places:
+def _read_places(home: Path) -> tuple[list[tuple[Any, Any]], list[ImportSourceError]]:
+    """The other apps' settings found in ``home``: (place, source) for each
+    one that reads, and the errors of those that do not. Blocking."""
+    read, errors = [], []
+    for place in detect.found_places(home, os.environ, sys.platform)[0]:
         try:
-            src = detect.read(place.path, home=home, environ=os.environ)
+            read.append((place, detect.read(place.path, home=home, environ=os.environ)))
         except ImportSourceError as exc:
-            problems.append(str(exc))
-            continue
+            errors.append(exc)
+    return read, errors
+
+
+def _found(home: Path) -> dict[str, Any]:
+    read, errors = _read_places(home)
+    sources = []
+    for place, src in read:
         n = getattr(src, "provider_count", None)
         sources.append({"kind": place.kind, "path": str(place.path),
                         "providers": n if n is not None else len(src.providers)})
-    return {"sources": sources, "providers": sum(s["providers"] for s in sources), "problems": problems}
+    return {"sources": sources, "providers": sum(s["providers"] for s in sources),
+            "problems": [str(exc) for exc in errors]}
 
 
 @bp.get("/settings/api/import")
@@ -74,19 +82,14 @@ async def import_now() -> Response:
             if not setup_file.looks_like(body["setup"]):
                 raise ImportSourceError("that file is not a Switchboard setup (made with Export setup)")
             return [setup_file.convert(body["setup"], "")]
-        places, _ = detect.found_places(home, os.environ, sys.platform)
-        if not places:
+        read, errors = _read_places(home)
+        if not read and not errors:
             raise ImportSourceError("no claude-code-router or cc-switch settings were found any more")
-        sources, errors = [], []
-        for place in places:
-            try:
-                sources.append(detect.read(place.path, home=home, environ=os.environ))
-            except ImportSourceError as exc:   # the others still come in; this one is named
-                errors.append(exc)
-        if not sources:
+        if not read:
             raise errors[0]
+        # The others still come in; one that does not read is named.
         problems.extend(f"Left behind: {exc}" for exc in errors)
-        return sources
+        return [src for _, src in read]
 
     try:
         sources = await off_loop(read_sources)
