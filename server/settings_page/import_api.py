@@ -112,6 +112,7 @@ async def import_now() -> Response:
                 gw.secrets.set(entry, value)
 
             def delete(self, entry: str) -> None:
+                written.append((entry, gw.secrets.get(entry)))
                 gw.secrets.delete(entry)
 
         changed = plan_mod.apply(plan, existing=data, secrets=Recording(), save=lambda new: None)
