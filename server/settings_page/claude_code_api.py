@@ -25,7 +25,7 @@ async def claude_code_view() -> Response:
     available = claude_code.available(gw)
     return json_response({"base_url": serving_base_url(), "access_key": access_key_or_none(gw),
                           "available": available,
-                          "connected": await off_loop(claude_code.connected, gw) if available else None,
+                          "connected": await claude_code.connected_now(gw),
                           "notice": gw.claude_code_notice if available else None})
 
 
@@ -52,7 +52,7 @@ async def claude_code_action(action: str) -> Response:
 @bp.post("/settings/api/access-key/regenerate")
 async def regenerate_access_key() -> Response:
     gw = gateway()
-    was_connected = claude_code.available(gw) and await off_loop(claude_code.connected, gw)
+    was_connected = await claude_code.connected_now(gw)  # None: Connect is off
     new = "sk-swb-" + _random.token_urlsafe(32)
     await off_loop(set_key, gw, ACCESS_KEY_ENTRY, new)  # the keyring, off the event loop
     gw.reset_access_key()

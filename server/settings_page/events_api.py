@@ -37,7 +37,7 @@ from quart import Response
 from server.gateway import Gateway
 from server.routes.common import gateway
 from server.settings_page import claude_code
-from server.settings_page.common import bp, json_response, off_loop
+from server.settings_page.common import bp, json_response
 
 TICK = 1.0             # how often activity is looked at
 CLAUDE_EVERY = 2.0     # how often Claude Code's settings file is looked at
@@ -102,14 +102,6 @@ def activity_mark(gw: Gateway) -> list[Any]:
     return [len(entries), last.time]
 
 
-async def claude_connected(gw: Gateway) -> bool | None:
-    """Whether Claude Code's settings point at this Switchboard (the gateway
-    owns the answer; the file may change outside, so it is asked again)."""
-    if not claude_code.available(gw):
-        return None
-    return await off_loop(claude_code.connected, gw)
-
-
 def _frame(what: str) -> bytes:
     return b"event: change\ndata: " + orjson.dumps({"what": what}) + b"\n\n"
 
@@ -125,7 +117,7 @@ async def events() -> Response:
         try:
             yield f"retry: {RETRY_MS}\n: hello\n\n".encode()
             mark = activity_mark(gw)
-            claude = await claude_connected(gw)
+            claude = await claude_code.connected_now(gw)
             started = last_claude = last_beat = time.monotonic()
             while time.monotonic() - started < LIFETIME:
                 news: list[str] = []
@@ -146,7 +138,7 @@ async def events() -> Response:
                     news.append("activity")
                 if time.monotonic() - last_claude >= CLAUDE_EVERY:
                     last_claude = time.monotonic()
-                    now_claude = await claude_connected(gw)
+                    now_claude = await claude_code.connected_now(gw)
                     if now_claude != claude:
                         claude = now_claude
                         news.append("claude")
@@ -169,4 +161,4 @@ async def events() -> Response:
 async def changes() -> Response:
     gw = gateway()
     return json_response({"version": hub_for(gw).version, "activity": activity_mark(gw),
-                          "claude_connected": await claude_connected(gw)})
+                          "claude_connected": await claude_code.connected_now(gw)})
