@@ -68,6 +68,12 @@ def access_key_or_none(gw: Gateway) -> str | None:
         return None
 
 
+def page_error(code: str, status: int, message: str = "", **params: Any) -> SwitchboardError:
+    """An error the page words by its ``code`` (static/strings.js), ``params``
+    filling in the words; ``message`` (default: the code) is the plain text."""
+    return SwitchboardError(message or code, status=status, details={"code": code, "params": params})
+
+
 # -- saving -----------------------------------------------------------------------
 #
 # The keyring and the disk are slow (a keyring call can take seconds; a large
@@ -109,8 +115,7 @@ def update_sync(gw: Gateway, edit: Callable[[dict[str, Any]], T]) -> T:
     except ConfigError as exc:
         raise edits.BadInput("config_invalid", detail=str(exc)) from None
     except OSError as exc:
-        raise SwitchboardError("save_failed", status=503,
-                               details={"code": "save_failed", "params": {"detail": exc.strerror or ""}}) from None
+        raise page_error("save_failed", 503, detail=exc.strerror or "") from None
 
 
 async def update(gw: Gateway, edit: Callable[[dict[str, Any]], T]) -> T:
@@ -139,8 +144,7 @@ def set_key(gw: Gateway, entry: str, value: str) -> None:
     try:
         gw.secrets.set(entry, value)
     except KeyringUnavailable as exc:
-        raise SwitchboardError("keyring", status=503,
-                               details={"code": "keyring", "params": {"detail": str(exc)}}) from None
+        raise page_error("keyring", 503, detail=str(exc)) from None
 
 
 def delete_key(gw: Gateway, entry: str) -> None:

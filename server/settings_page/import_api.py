@@ -24,7 +24,7 @@ from server.errors import SwitchboardError
 from server.importers import detect, export, plan as plan_mod, setup_file
 from server.importers.model import ImportSourceError
 from server.routes.common import gateway
-from server.settings_page.common import bp, json_response, off_loop, read_body, update
+from server.settings_page.common import bp, json_response, off_loop, page_error, read_body, update
 
 
 class _Unchanged(Exception):
@@ -37,8 +37,7 @@ def _home() -> Path:
 
 
 def _failed(exc: ImportSourceError) -> SwitchboardError:
-    return SwitchboardError(str(exc), status=422,
-                            details={"code": "import_failed", "params": {"detail": str(exc)}})
+    return page_error("import_failed", 422, str(exc), detail=str(exc))
 
 
 def _read_places(home: Path) -> tuple[list[tuple[Any, Any]], list[ImportSourceError]]:
