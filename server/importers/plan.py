@@ -14,6 +14,7 @@ from typing import Any, Callable, Iterable, Protocol
 from urllib.parse import urlsplit
 
 from server import config as config_mod
+from server.base_url import same_base_url
 from server.importers.common import plural, sanitize_id, with_suffix
 from server.importers.model import ImportFailed, Source, SourceProvider
 from server.secrets import KeyringUnavailable
@@ -32,6 +33,7 @@ class Plan:
     lines: list[str] = field(default_factory=list)
     needs_keys: list[str] = field(default_factory=list)              # provider ids
     created: list[str] = field(default_factory=list)                 # provider/route ids added or updated
+    forget: list[str] = field(default_factory=list)                  # keyring entries whose provider moved
     providers_found: int = 0
 
 
@@ -130,7 +132,10 @@ def _add(plan: Plan, src: Source, *, activate: bool) -> bool:
         old = out["providers"].get(pid)
         entry, key, needs = _entry(p, src)
         if needs and isinstance(old, dict) and old.get("api_key") == "keyring":
-            needs = False   # imported before: the key may have been added since
+            if same_base_url(str(old.get("base_url") or ""), p.base_url):
+                needs = False   # imported before: the key may have been added since
+            else:
+                plan.forget.append(pid)   # a stored key only goes to the URL it was saved with
         out["providers"][pid] = entry
         if key is not None:
             plan.keys[pid] = key
@@ -208,6 +213,11 @@ def apply(plan: Plan, *, existing: dict[str, Any] | None, secrets: SecretsLike,
             previous = secrets.get(pid)
             secrets.set(pid, key)
             written.append((pid, previous))
+        for pid in plan.forget:
+            previous = secrets.get(pid)
+            if previous is not None:
+                secrets.delete(pid)
+                written.append((pid, previous))
         if config_changed:
             save(plan.config)
     except KeyringUnavailable as exc:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from server.gateway import Gateway
 from server.routes.common import gateway
+from server.settings_page.common import off_loop
 
 
 def available(gw: Gateway | None = None) -> bool:
@@ -18,6 +19,14 @@ def available(gw: Gateway | None = None) -> bool:
 
 def connected(gw: Gateway | None = None) -> bool:
     return (gw or gateway()).claude_code_connected()
+
+
+async def connected_now(gw: Gateway) -> bool | None:
+    """Whether Claude Code's settings point at this Switchboard, asked again
+    (the file may change outside) in a worker; None when Connect is off."""
+    if not available(gw):
+        return None
+    return await off_loop(connected, gw)
 
 
 def connect(gw: Gateway, base_url: str | None = None) -> None:

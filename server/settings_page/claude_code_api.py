@@ -1,7 +1,6 @@
 """The Claude Code screen: connect, disconnect, the access key."""
 from __future__ import annotations
 
-import asyncio
 import secrets as _random
 
 from quart import Response
@@ -11,7 +10,7 @@ from server.errors import NotFound
 from server.routes.common import gateway
 from server.secrets import ACCESS_KEY_ENTRY
 from server.settings_page import claude_code
-from server.settings_page.common import access_key_or_none, base_url, bp, json_response, set_key
+from server.settings_page.common import access_key_or_none, base_url, bp, json_response, off_loop, set_key
 
 
 def serving_base_url() -> str:
@@ -26,7 +25,7 @@ async def claude_code_view() -> Response:
     available = claude_code.available(gw)
     return json_response({"base_url": serving_base_url(), "access_key": access_key_or_none(gw),
                           "available": available,
-                          "connected": await asyncio.to_thread(claude_code.connected, gw) if available else None,
+                          "connected": await claude_code.connected_now(gw),
                           "notice": gw.claude_code_notice if available else None})
 
 
@@ -40,9 +39,9 @@ async def claude_code_action(action: str) -> Response:
         if action == "connect":
             if key is None:
                 return json_response({"ok": False, "problem": "keyring", "params": {}})
-            await asyncio.to_thread(claude_code.connect, gw, serving_base_url())
+            await off_loop(claude_code.connect, gw, serving_base_url())
         else:
-            await asyncio.to_thread(claude_code.disconnect, gw)
+            await off_loop(claude_code.disconnect, gw)
     except (ClaudeCodeError, OSError) as exc:  # plain words from server/claude_code.py
         detail = getattr(exc, "strerror", None) or str(exc)
         return json_response({"ok": False, "problem": f"claude_{action}_failed",
@@ -53,16 +52,16 @@ async def claude_code_action(action: str) -> Response:
 @bp.post("/settings/api/access-key/regenerate")
 async def regenerate_access_key() -> Response:
     gw = gateway()
-    was_connected = claude_code.available(gw) and await asyncio.to_thread(claude_code.connected, gw)
+    was_connected = await claude_code.connected_now(gw)  # None: Connect is off
     new = "sk-swb-" + _random.token_urlsafe(32)
-    await asyncio.to_thread(set_key, gw, ACCESS_KEY_ENTRY, new)  # the keyring, off the event loop
+    await off_loop(set_key, gw, ACCESS_KEY_ENTRY, new)  # the keyring, off the event loop
     gw.reset_access_key()
     current = access_key_or_none(gw)
-    await asyncio.to_thread(gw.follow_projects)  # pinned project folders get the new key
+    await off_loop(gw.follow_projects)  # pinned project folders get the new key
     reconnected = False
     if current == new and was_connected:
         try:
-            await asyncio.to_thread(claude_code.connect, gw, serving_base_url())
+            await off_loop(claude_code.connect, gw, serving_base_url())
             reconnected = True
         except (ClaudeCodeError, OSError):
             reconnected = False

@@ -68,6 +68,12 @@ def access_key_or_none(gw: Gateway) -> str | None:
         return None
 
 
+def page_error(code: str, status: int, message: str = "", **params: Any) -> SwitchboardError:
+    """An error the page words by its ``code`` (static/strings.js), ``params``
+    filling in the words; ``message`` (default: the code) is the plain text."""
+    return SwitchboardError(message or code, status=status, details={"code": code, "params": params})
+
+
 # -- saving -----------------------------------------------------------------------
 #
 # The keyring and the disk are slow (a keyring call can take seconds; a large
@@ -75,8 +81,8 @@ def access_key_or_none(gw: Gateway) -> str | None:
 # serves /v1/messages streams meanwhile. Handlers call ``update`` (and
 # ``off_loop`` for a keyring read); the sync helpers below run in a worker.
 
-async def off_loop(fn: Callable[..., T], *args: Any) -> T:
-    return await asyncio.to_thread(fn, *args)
+async def off_loop(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    return await asyncio.to_thread(fn, *args, **kwargs)
 
 
 def validate(data: dict[str, Any]) -> None:
@@ -109,13 +115,12 @@ def update_sync(gw: Gateway, edit: Callable[[dict[str, Any]], T]) -> T:
     except ConfigError as exc:
         raise edits.BadInput("config_invalid", detail=str(exc)) from None
     except OSError as exc:
-        raise SwitchboardError("save_failed", status=503,
-                               details={"code": "save_failed", "params": {"detail": exc.strerror or ""}}) from None
+        raise page_error("save_failed", 503, detail=exc.strerror or "") from None
 
 
 async def update(gw: Gateway, edit: Callable[[dict[str, Any]], T]) -> T:
     """``update_sync`` in a worker thread."""
-    return await asyncio.to_thread(update_sync, gw, edit)
+    return await off_loop(update_sync, gw, edit)
 
 
 def save_key_after_validation(gw: Gateway, data: dict[str, Any], pid: str, key: str | None) -> None:
@@ -126,12 +131,20 @@ def save_key_after_validation(gw: Gateway, data: dict[str, Any], pid: str, key: 
         set_key(gw, pid, key)
 
 
+def read_key(gw: Gateway, ref: str, pid: str) -> tuple[str | None, str]:
+    """The key a provider's reference points at, and ``"keyring"`` when the
+    keyring cannot be reached (the key is then None). Blocking."""
+    try:
+        return gw.secrets.resolve(ref, pid), ""
+    except KeyringUnavailable:
+        return None, "keyring"
+
+
 def set_key(gw: Gateway, entry: str, value: str) -> None:
     try:
         gw.secrets.set(entry, value)
     except KeyringUnavailable as exc:
-        raise SwitchboardError("keyring", status=503,
-                               details={"code": "keyring", "params": {"detail": str(exc)}}) from None
+        raise page_error("keyring", 503, detail=str(exc)) from None
 
 
 def delete_key(gw: Gateway, entry: str) -> None:

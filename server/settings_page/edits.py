@@ -14,6 +14,7 @@ import re
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
+from server.base_url import same_base_url  # noqa: F401  (edits.same_base_url for the screens)
 from server.config import PROVIDER_TYPES, TARGET_SLOTS
 from server.errors import InvalidRequest
 from server.providers.presets import preset
@@ -128,29 +129,6 @@ def key_field(body: dict[str, Any]) -> str:
     if any(c in value for c in "\r\n\x00"):
         raise BadInput("bad_field", "api_key")
     return value
-
-
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-def url_identity(url: str) -> tuple[str, str, int | None, str] | None:
-    """What makes two base URLs the same place: scheme, host, port (the
-    scheme's default filled in) and path without a trailing slash. None for
-    something that is not an http(s) URL."""
-    try:
-        parts = urlsplit(url.strip())
-        port = parts.port
-    except ValueError:
-        return None
-    scheme = parts.scheme.lower()
-    if scheme not in _DEFAULT_PORTS or not parts.hostname:
-        return None
-    return scheme, parts.hostname.lower(), port or _DEFAULT_PORTS[scheme], parts.path.rstrip("/")
-
-
-def same_base_url(a: str, b: str) -> bool:
-    ia = url_identity(a)
-    return ia is not None and ia == url_identity(b)
 
 
 def check_key_stays(stored_ref: Any, old_url: Any, new_url: str, new_key: str) -> None:

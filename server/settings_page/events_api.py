@@ -102,14 +102,6 @@ def activity_mark(gw: Gateway) -> list[Any]:
     return [len(entries), last.time]
 
 
-async def claude_connected(gw: Gateway) -> bool | None:
-    """Whether Claude Code's settings point at this Switchboard (the gateway
-    owns the answer; the file may change outside, so it is asked again)."""
-    if not claude_code.available(gw):
-        return None
-    return await asyncio.to_thread(claude_code.connected, gw)
-
-
 def _frame(what: str) -> bytes:
     return b"event: change\ndata: " + orjson.dumps({"what": what}) + b"\n\n"
 
@@ -125,9 +117,10 @@ async def events() -> Response:
         try:
             yield f"retry: {RETRY_MS}\n: hello\n\n".encode()
             mark = activity_mark(gw)
-            claude = await claude_connected(gw)
+            claude = await claude_code.connected_now(gw)
             started = last_claude = last_beat = time.monotonic()
             while time.monotonic() - started < LIFETIME:
+                news: list[str] = []
                 try:
                     what = await asyncio.wait_for(queue.get(), TICK)
                     burst = {what}
@@ -136,23 +129,23 @@ async def events() -> Response:
                     if burst & STOPPING:  # the server is going away: do not hold up its exit
                         yield _frame("stopping")
                         return
-                    yield _frame(what)
-                    last_beat = time.monotonic()
+                    news.append(what)
                 except asyncio.TimeoutError:
                     pass
                 now_mark = activity_mark(gw)
                 if now_mark != mark:
                     mark = now_mark
-                    yield _frame("activity")
-                    last_beat = time.monotonic()
+                    news.append("activity")
                 if time.monotonic() - last_claude >= CLAUDE_EVERY:
                     last_claude = time.monotonic()
-                    now_claude = await claude_connected(gw)
+                    now_claude = await claude_code.connected_now(gw)
                     if now_claude != claude:
                         claude = now_claude
-                        yield _frame("claude")
-                        last_beat = time.monotonic()
-                if time.monotonic() - last_beat >= HEARTBEAT:
+                        news.append("claude")
+                if news:
+                    yield b"".join(_frame(w) for w in news)
+                    last_beat = time.monotonic()
+                elif time.monotonic() - last_beat >= HEARTBEAT:
                     last_beat = time.monotonic()
                     yield b": still here\n\n"
         finally:
@@ -168,4 +161,4 @@ async def events() -> Response:
 async def changes() -> Response:
     gw = gateway()
     return json_response({"version": hub_for(gw).version, "activity": activity_mark(gw),
-                          "claude_connected": await claude_connected(gw)})
+                          "claude_connected": await claude_code.connected_now(gw)})

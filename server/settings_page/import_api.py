@@ -24,7 +24,7 @@ from server.errors import SwitchboardError
 from server.importers import detect, export, plan as plan_mod, setup_file
 from server.importers.model import ImportSourceError
 from server.routes.common import gateway
-from server.settings_page.common import bp, json_response, off_loop, read_body, update
+from server.settings_page.common import bp, json_response, off_loop, page_error, read_body, update
 
 
 class _Unchanged(Exception):
@@ -37,23 +37,30 @@ def _home() -> Path:
 
 
 def _failed(exc: ImportSourceError) -> SwitchboardError:
-    return SwitchboardError(str(exc), status=422,
-                            details={"code": "import_failed", "params": {"detail": str(exc)}})
+    return page_error("import_failed", 422, str(exc), detail=str(exc))
+
+
+def _read_places(home: Path) -> tuple[list[tuple[Any, Any]], list[ImportSourceError]]:
+    """The other apps' settings found in ``home``: (place, source) for each
+    one that reads, and the errors of those that do not. Blocking."""
+    read, errors = [], []
+    for place in detect.found_places(home, os.environ, sys.platform)[0]:
+        try:
+            read.append((place, detect.read(place.path, home=home, environ=os.environ)))
+        except ImportSourceError as exc:
+            errors.append(exc)
+    return read, errors
 
 
 def _found(home: Path) -> dict[str, Any]:
-    places, _ = detect.found_places(home, os.environ, sys.platform)
-    sources, problems = [], []
-    for place in places:
-        try:
-            src = detect.read(place.path, home=home, environ=os.environ)
-        except ImportSourceError as exc:
-            problems.append(str(exc))
-            continue
+    read, errors = _read_places(home)
+    sources = []
+    for place, src in read:
         n = getattr(src, "provider_count", None)
         sources.append({"kind": place.kind, "path": str(place.path),
                         "providers": n if n is not None else len(src.providers)})
-    return {"sources": sources, "providers": sum(s["providers"] for s in sources), "problems": problems}
+    return {"sources": sources, "providers": sum(s["providers"] for s in sources),
+            "problems": [str(exc) for exc in errors]}
 
 
 @bp.get("/settings/api/import")
@@ -74,19 +81,14 @@ async def import_now() -> Response:
             if not setup_file.looks_like(body["setup"]):
                 raise ImportSourceError("that file is not a Switchboard setup (made with Export setup)")
             return [setup_file.convert(body["setup"], "")]
-        places, _ = detect.found_places(home, os.environ, sys.platform)
-        if not places:
+        read, errors = _read_places(home)
+        if not read and not errors:
             raise ImportSourceError("no claude-code-router or cc-switch settings were found any more")
-        sources, errors = [], []
-        for place in places:
-            try:
-                sources.append(detect.read(place.path, home=home, environ=os.environ))
-            except ImportSourceError as exc:   # the others still come in; this one is named
-                errors.append(exc)
-        if not sources:
+        if not read:
             raise errors[0]
+        # The others still come in; one that does not read is named.
         problems.extend(f"Left behind: {exc}" for exc in errors)
-        return sources
+        return [src for _, src in read]
 
     try:
         sources = await off_loop(read_sources)
@@ -109,6 +111,7 @@ async def import_now() -> Response:
                 gw.secrets.set(entry, value)
 
             def delete(self, entry: str) -> None:
+                written.append((entry, gw.secrets.get(entry)))
                 gw.secrets.delete(entry)
 
         changed = plan_mod.apply(plan, existing=data, secrets=Recording(), save=lambda new: None)

@@ -14,13 +14,14 @@ from typing import Any
 
 from quart import Response
 
+from server.config import ProviderConfig
 from server.errors import SwitchboardError
 from server.gateway import Gateway
 from server.routes.common import gateway
 from server.secrets import KeyringUnavailable, mask
 from server.settings_page import edits, probe
-from server.settings_page.common import (bp, delete_key, json_response, off_loop, read_body, set_key,
-                                         update, validate)
+from server.settings_page.common import (bp, delete_key, json_response, off_loop, read_body, read_key,
+                                         set_key, update, validate)
 
 MAX_NAME = 64
 ORDERS = ("order", "round_robin")
@@ -117,24 +118,30 @@ def _index(keys: list[dict[str, str]], index: str) -> int:
 
 # -- what the page sees ----------------------------------------------------------------
 
-def _value(gw: Gateway, pid: str, ref: str) -> tuple[str | None, str]:
-    try:
-        return gw.secrets.resolve(ref, pid), ""
-    except KeyringUnavailable:
-        return None, "keyring"
-
-
-def keys_view(gw: Gateway, pid: str) -> dict[str, Any]:
-    """Blocking (keyring reads): run with ``off_loop``."""
+def _saved(gw: Gateway, pid: str) -> tuple[ProviderConfig, dict[str, Any]]:
+    """The provider as saved: its parsed config and its raw file entry."""
     pconf = gw.config.providers.get(pid)
     raw = (gw.config.raw.get("providers") or {}).get(pid)
     if pconf is None or not isinstance(raw, dict):
         raise edits.BadInput("no_such_provider", "id")
+    return pconf, raw
+
+
+def _saved_ref(gw: Gateway, pid: str, index: str) -> tuple[ProviderConfig, str]:
+    """The saved provider and the reference of its key at ``index``."""
+    pconf, raw = _saved(gw, pid)
+    keys = key_list(raw)
+    return pconf, keys[_index(keys, index)]["ref"]
+
+
+def keys_view(gw: Gateway, pid: str) -> dict[str, Any]:
+    """Blocking (keyring reads): run with ``off_loop``."""
+    pconf, raw = _saved(gw, pid)
     pool = gw.keys.pool(pconf)
     resting = {s["ref"]: s for s in pool.state()} if pool else {}
     rows = []
     for i, k in enumerate(key_list(raw)):
-        value, problem = _value(gw, pid, k["ref"])
+        value, problem = read_key(gw, k["ref"], pid)
         source = "env" if k["ref"].startswith("env:") else "keyring" if keyring_entry(pid, k["ref"]) else "file"
         rest = resting.get(k["ref"]) or {}
         rows.append({"index": i, "name": k["name"], "label": k["name"] or f"key {i + 1}",
@@ -234,16 +241,11 @@ async def test_key(pid: str, index: str) -> Response:
     on success a resting key is ready again."""
     gw = gateway()
     body = await read_body()
-    pconf = gw.config.providers.get(pid)
-    raw = (gw.config.raw.get("providers") or {}).get(pid)
-    if pconf is None or not isinstance(raw, dict):
-        raise edits.BadInput("no_such_provider", "id")
-    keys = key_list(raw)
-    ref = keys[_index(keys, index)]["ref"]
+    pconf, ref = _saved_ref(gw, pid, index)
     model = edits.text(body, "model", limit=200) or (pconf.models[0] if pconf.models else "")
     if not model:
         raise edits.BadInput("model_required", "model")
-    value, _ = await off_loop(_value, gw, pid, ref)
+    value, _ = await off_loop(read_key, gw, ref, pid)
     try:
         provider = gw.build_provider(pconf, value)
     except (SwitchboardError, KeyringUnavailable) as exc:
@@ -259,12 +261,7 @@ async def test_key(pid: str, index: str) -> Response:
 async def reset_key(pid: str, index: str) -> Response:
     """The person says a resting key is fine again (quota topped up, key fixed)."""
     gw = gateway()
-    pconf = gw.config.providers.get(pid)
-    raw = (gw.config.raw.get("providers") or {}).get(pid)
-    if pconf is None or not isinstance(raw, dict):
-        raise edits.BadInput("no_such_provider", "id")
-    keys = key_list(raw)
-    ref = keys[_index(keys, index)]["ref"]
+    pconf, ref = _saved_ref(gw, pid, index)
     pool = gw.keys.pool(pconf)
     if pool is not None:
         pool.reset(ref)

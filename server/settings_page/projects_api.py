@@ -3,7 +3,6 @@
 (server/project_pins.py); server/terminal.py opens the terminal."""
 from __future__ import annotations
 
-import asyncio
 import os
 from typing import Any
 
@@ -15,7 +14,7 @@ from server.project_pins import ProjectPinError, route_address
 from server.routes.common import gateway
 from server.secrets import ACCESS_KEY_ENV
 from server.settings_page.claude_code_api import serving_base_url
-from server.settings_page.common import access_key_or_none, bp, json_response, read_body
+from server.settings_page.common import access_key_or_none, bp, json_response, off_loop, read_body
 
 
 def _failed(problem: str, exc: BaseException) -> Response:
@@ -32,7 +31,7 @@ def _text(body: dict[str, Any], name: str) -> str:
 async def projects_view() -> Response:
     gw = gateway()
     config = gw.config
-    pinned = await asyncio.to_thread(gw.project_pins.listing)
+    pinned = await off_loop(gw.project_pins.listing)
     return json_response({
         "projects": [{"folder": p.folder, "route": p.route, "address": p.address, "state": p.state,
                       "route_name": config.routes[p.route].name if p.route in config.routes else p.route}
@@ -48,7 +47,7 @@ async def pin_project() -> Response:
     gw = gateway()
     body = await read_body()
     try:
-        pinned = await asyncio.to_thread(gw.pin_project, _text(body, "folder"), _text(body, "route"))
+        pinned = await off_loop(gw.pin_project, _text(body, "folder"), _text(body, "route"))
     except (ProjectPinError, OSError) as exc:
         return _failed("project_pin_failed", exc)
     except SwitchboardError as exc:  # the keyring cannot be read
@@ -61,7 +60,7 @@ async def unpin_project() -> Response:
     gw = gateway()
     body = await read_body()
     try:
-        await asyncio.to_thread(gw.unpin_project, _text(body, "folder"))
+        await off_loop(gw.unpin_project, _text(body, "folder"))
     except (ProjectPinError, OSError) as exc:
         return _failed("project_unpin_failed", exc)
     return json_response({"ok": True})
@@ -83,7 +82,7 @@ async def open_claude_code() -> Response:
     if key is None:
         return json_response({"ok": False, "problem": "keyring", "params": {}})
     address = route_address(serving_base_url(), rid)
-    opened = await asyncio.to_thread(terminal.open_claude, folder, address, key,
+    opened = await off_loop(terminal.open_claude, folder, address, key,
                                      key_in_keychain=not os.environ.get(ACCESS_KEY_ENV))
     if opened.ok:
         return json_response({"ok": True, "terminal": opened.terminal, "address": address})

@@ -15,8 +15,8 @@ from server.providers.presets import preset, profile_for
 from server.routes.common import gateway
 from server.secrets import KeyringUnavailable
 from server.settings_page import edits, keys_api, probe
-from server.settings_page.common import (bp, delete_key, json_response, off_loop, read_body,
-                                         save_key_after_validation, set_key, update, validate)
+from server.settings_page.common import (bp, delete_key, json_response, off_loop, page_error, read_body,
+                                         read_key, save_key_after_validation, set_key, update, validate)
 
 
 def add_provider(data: dict[str, Any], body: dict[str, Any]) -> tuple[str, str]:
@@ -108,8 +108,7 @@ async def delete_provider(pid: str) -> Response:
             raise edits.BadInput("no_such_provider", "id")
         using = edits.routes_using(data, pid)
         if using:
-            raise SwitchboardError("provider_in_use", status=409, details={
-                "code": "provider_in_use", "params": {"routes": ", ".join(using)}})
+            raise page_error("provider_in_use", 409, routes=", ".join(using))
         del data["providers"][pid]
         return current
 
@@ -125,10 +124,7 @@ async def delete_provider(pid: str) -> Response:
 # -- test and model list ------------------------------------------------------------
 
 def _stored_key(gw: Gateway, pconf: ProviderConfig) -> str | None:
-    try:
-        return gw.secrets.resolve(pconf.api_key, pconf.id)
-    except KeyringUnavailable:
-        return None
+    return read_key(gw, pconf.api_key, pconf.id)[0]
 
 
 def _draft(gw: Gateway, body: dict[str, Any]) -> tuple[ProviderConfig, str | None, bool]:

@@ -12,7 +12,6 @@ The numbers come from server/usage/query.py, the same code as the CLI's
 """
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import io
 import sqlite3
@@ -22,7 +21,7 @@ from quart import Response, request
 
 from server.routes.common import gateway
 from server.settings_page import edits
-from server.settings_page.common import bp, json_response, read_body, update
+from server.settings_page.common import bp, json_response, off_loop, read_body, update
 from server.usage import query
 from server.usage.prices import Pricer
 from server.usage.settings import PRICE_FIELDS, UsageSettingsError, parse_budget, parse_price
@@ -75,7 +74,7 @@ def _read(path: Any, days: int) -> dict[str, Any]:
 async def usage_view() -> Response:
     days = _days()
     svc = _usage_service()
-    data = await asyncio.to_thread(_read, svc.path, days)
+    data = await off_loop(_read, svc.path, days)
     gw = gateway()
     names = {pid: p.display_name for pid, p in gw.config.providers.items()}
     routes = {rid: r.name or rid for rid, r in gw.config.routes.items()}
@@ -110,7 +109,7 @@ def _csv(path: Any, days: int) -> str:
 @bp.get("/settings/api/usage/export")
 async def usage_export() -> Response:
     days = _days()
-    text = await asyncio.to_thread(_csv, _usage_service().path, days)
+    text = await off_loop(_csv, _usage_service().path, days)
     name = f"switchboard-usage-{dt.date.today().isoformat()}-{days}d.csv"
     if request.args.get("format") == "json":
         # The page fetches through its api() (which proves the session with a

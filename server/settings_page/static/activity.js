@@ -1,8 +1,7 @@
 // Switchboard settings: the Activity screen (recent requests, today's totals).
 "use strict";
 (function (SB) {
-  const { LANG, has, t, h, nextId, field, main, toast, copyText, api, problemText, refresh, providerName, targetLabel,
-          show, focusMain, head, banners, renderResult, busy, presetById, openDialog } = SB;
+  const { LANG, has, t, h, main, api, head } = SB;
 
   // ---- activity ----------------------------------------------------------------------------
   const fmt = new Intl.NumberFormat(LANG);

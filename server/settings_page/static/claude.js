@@ -1,8 +1,7 @@
 // Switchboard settings: the Claude Code screen (connect, the access key).
 "use strict";
 (function (SB) {
-  const { LANG, has, t, h, nextId, field, main, toast, copyText, api, problemText, refresh, providerName, targetLabel,
-          show, focusMain, head, banners, renderResult, busy, presetById, openDialog } = SB;
+  const { t, h, nextId, main, toast, copyText, api, problemText, head } = SB;
 
   // ---- Claude Code ---------------------------------------------------------------------
   function copyField(labelText, value, opts) {

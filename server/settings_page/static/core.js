@@ -405,10 +405,10 @@
 
   // ---- the namespace the screens' files share ------------------------------------------
   const SB = window.Switchboard = window.Switchboard || {};
-  Object.assign(SB, { ALL, WORDS, has, t, setLanguage, h, nextId, field, main, toast, copyText, ApiError, errorText,
-    api, signedOut, problemText, refresh, renderPill, providerName, targetLabel, VIEWS, currentView, show,
-    focusMain, head, banners, renderResult, errorResult, reveal, isKeyNeeded, pathText, busy, presetById, openDialog,
-    confirmDialog, startLive, setOffline });
+  // Only what the screens' files (and the browser tests: t, setLanguage) use.
+  Object.assign(SB, { WORDS, has, t, setLanguage, h, nextId, field, main, toast, copyText, api, problemText, refresh,
+    providerName, targetLabel, VIEWS, show, focusMain, head, banners, renderResult, errorResult, reveal, isKeyNeeded,
+    busy, presetById, openDialog, confirmDialog });
   Object.defineProperty(SB, "state", { get: () => state, set: (v) => { state = v; } });
   Object.defineProperty(SB, "view", { get: () => view });
   Object.defineProperty(SB, "LANG", { get: () => LANG });

@@ -1,8 +1,7 @@
 // Switchboard settings: the Network screen (proxy, certificates, timeouts).
 "use strict";
 (function (SB) {
-  const { LANG, has, t, h, nextId, field, main, toast, copyText, api, problemText, refresh, providerName, targetLabel,
-          show, focusMain, head, banners, renderResult, busy, presetById, openDialog } = SB;
+  const { t, h, field, main, toast, api, head, banners } = SB;
 
   // ---- network (proxy, certificates, timeouts) ------------------------------------------
   const TIMEOUTS = ["connect", "first_byte", "idle"];

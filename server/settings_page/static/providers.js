@@ -1,8 +1,8 @@
 // Switchboard settings: the Providers screen and the provider dialog.
 "use strict";
 (function (SB) {
-  const { LANG, has, t, h, nextId, field, main, toast, copyText, api, problemText, refresh, providerName, targetLabel,
-          show, focusMain, head, banners, renderResult, busy, presetById, openDialog } = SB;
+  const { LANG, has, t, h, nextId, field, main, toast, api,
+          problemText, refresh, show, head, banners, renderResult, busy, presetById, openDialog } = SB;
 
   // ---- providers ----------------------------------------------------------------------
   function keyLine(p) {

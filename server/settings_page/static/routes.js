@@ -1,8 +1,7 @@
 // Switchboard settings: the Routes screen and the route dialog.
 "use strict";
 (function (SB) {
-  const { LANG, has, t, h, nextId, field, main, toast, copyText, api, problemText, refresh, providerName, targetLabel,
-          show, focusMain, head, banners, renderResult, busy, presetById, openDialog } = SB;
+  const { t, h, nextId, field, main, toast, api, refresh, targetLabel, head, banners, openDialog } = SB;
 
   // ---- routes ------------------------------------------------------------------------
   const TIERS = ["opus", "sonnet", "haiku"];

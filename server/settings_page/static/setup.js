@@ -1,8 +1,8 @@
 // Switchboard settings: the first-run setup guide.
 "use strict";
 (function (SB) {
-  const { LANG, has, t, h, nextId, field, main, toast, copyText, api, problemText, refresh, providerName, targetLabel,
-          show, focusMain, head, banners, renderResult, busy, presetById, openDialog } = SB;
+  const { has, t, h, field, main, toast, api, problemText,
+          refresh, providerName, show, focusMain, renderResult, busy, presetById } = SB;
 
   // ---- first run -----------------------------------------------------------------------------
   // setup.saved: the server's answer to the last save (which provider and

@@ -377,3 +377,38 @@ def test_health_answers_while_settings_wait_for_the_keyring(make_server, signed_
         assert len(latencies) >= 3, (path, latencies)
         assert max(latencies) < 0.3, (path, latencies)
     assert keyring.get_password("switchboard", "up") == PROVIDER_KEY
+
+
+def test_importing_a_setup_again_never_sends_the_stored_key_to_its_new_url(make_server, signed_in, upstream,
+                                                                            attacker):
+    """A shared setup imported before ("lab", whose key the person then
+    added on the page) comes again with another address for "lab": the
+    stored key does not follow it; the key is asked for again."""
+    def setup(url: str) -> dict:
+        return {"format": "switchboard-setup", "version": 1,
+                "providers": {"lab": {"type": "openai", "base_url": url, "api_key": "", "needs_key": True,
+                                      "name": "Lab", "models": ["m1"]}},
+                "routes": {"main": {"name": "Main", "default": "lab/m1"}}, "active_route": "main"}
+
+    server = make_server({})
+    api = signed_in(server)
+    r = api.call("POST", "import", {"setup": setup(upstream.url + "/v1")})
+    assert r.status_code == 200 and r.json()["needs_keys"] == ["lab"], r.text
+    server.secrets.set("lab", PROVIDER_KEY)  # added on the page, for upstream's address
+    # The same address again: the key stays and is not asked for.
+    r = api.call("POST", "import", {"setup": setup(upstream.url + "/v1/")})
+    assert r.status_code == 200 and r.json()["needs_keys"] == [], r.text
+    assert server.secrets.get("lab") == PROVIDER_KEY
+
+    r = api.call("POST", "import", {"setup": setup(attacker.url + "/v1")})
+    assert r.status_code == 200, r.text
+    assert r.json()["needs_keys"] == ["lab"]
+    assert server.gateway.config.providers["lab"].base_url == attacker.url + "/v1"
+    assert server.secrets.get("lab") is None
+    attacker.queue(json_script({"id": "c", "choices": [{"index": 0, "finish_reason": "stop",
+                                                        "message": {"role": "assistant", "content": "hi"}}]}))
+    server.post("/v1/messages", {"model": "claude-sonnet-5", "max_tokens": 5,
+                                 "messages": [{"role": "user", "content": "hi"}]})
+    upstream.queue(json_script(MODELS))
+    api.call("POST", "models", {"id": "lab"})
+    assert PROVIDER_KEY not in everything_sent(attacker)
