@@ -18,7 +18,7 @@ import pytest
 from server.project_pins import settings_file
 from tests.server.settings_page.conftest import openai_provider
 from tests.server.settings_page.test_settings_browser import (  # noqa: F401  (fixtures)
-    CHROMIUM, browser, expect, new_page, shot)
+    CHROMIUM, expect, new_page, shot)
 from tests.support.live_server import ACCESS_KEY
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no Chromium")

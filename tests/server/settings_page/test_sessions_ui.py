@@ -12,7 +12,7 @@ import pytest
 
 from tests.server.settings_page.conftest import openai_provider
 from tests.server.settings_page.test_settings_browser import (  # noqa: F401  (fixtures)
-    CHROMIUM, browser, expect, new_page, shot)
+    CHROMIUM, expect, new_page, shot)
 from tests.support.fake_upstream import json_script
 from tests.support.live_server import ACCESS_KEY
 

@@ -11,7 +11,7 @@ import pytest
 from tests.server.importers.conftest import sha
 from tests.server.importers.samples import build_ccr3, build_ccswitch, ccr3_config, ccswitch_rows
 from tests.server.settings_page.test_settings_browser import (  # noqa: F401  (fixtures)
-    CHROMIUM, browser, expect, new_page, shot)
+    CHROMIUM, expect, new_page, shot)
 
 TAG = "ui17"
 

@@ -10,15 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from server.settings_page import auth, issue_login_token, login_url
-from tests.server.settings_page.conftest import PROVIDER_KEY, login, openai_provider, page_secret
-
-
-@pytest.fixture
-def server(make_server, upstream):
-    srv = make_server({"providers": {"up": openai_provider(upstream.url)},
-                       "routes": {"main": {"default": "up/m1"}}, "active_route": "main"})
-    srv.secrets.set("up", PROVIDER_KEY)
-    return srv
+from tests.server.settings_page.conftest import PROVIDER_KEY, login, page_secret
 
 
 def cookie_for(server) -> dict[str, str]:

@@ -15,7 +15,7 @@ import pytest
 
 from tests.server.settings_page.conftest import PROVIDER_KEY, openai_provider
 from tests.server.settings_page.test_settings_browser import (  # noqa: F401  (fixtures)
-    CHROMIUM, OPENAI_STREAM, browser, expect, messages, new_page, shot)
+    CHROMIUM, OPENAI_STREAM, expect, messages, new_page, shot)
 from tests.support.fake_upstream import json_script, sse_file_script
 from tests.support.live_server import free_port
 

@@ -21,8 +21,7 @@ import pytest
 from server.settings_page import login_url
 from tests.server.settings_page.conftest import PROVIDER_KEY, SCREENSHOTS
 from tests.server.settings_page.test_catalogues import FILES, STATIC, forms, load
-from tests.server.settings_page.test_settings_browser import (ARGS, CHROMIUM, OPENAI_STREAM, browser,  # noqa: F401
-                                                              messages)
+from tests.server.settings_page.test_settings_browser import CHROMIUM, OPENAI_STREAM, messages
 from tests.support.fake_upstream import sse_file_script
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -70,7 +69,7 @@ def shot(page: Any, name: str) -> None:
 
 
 @pytest.fixture
-def zh_page(browser) -> Iterator[Any]:  # noqa: F811
+def zh_page(browser) -> Iterator[Any]:
     contexts = []
 
     def make(server: Any, locale: str = "zh-CN") -> Any:

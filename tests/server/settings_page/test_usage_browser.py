@@ -11,10 +11,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import sys
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -22,29 +21,18 @@ from server.settings_page import login_url
 from server.settings_page.common import STATIC_DIR
 from server.usage import cli
 from tests.conftest import gateway_config
-from tests.server.settings_page.conftest import SCREENSHOTS
+from tests.server.settings_page.conftest import CHROMIUM, SCREENSHOTS
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "usage"))
 from seed import seed  # noqa: E402
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
-CHROMIUM = os.environ.get("SWITCHBOARD_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 pytestmark = [
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}"),
     pytest.mark.skipif(not (STATIC_DIR / "core.js").exists(),
                        reason="the settings page is not split into core.js + screens yet (branch ui)"),
 ]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        b.close()
 
 
 @pytest.fixture
