@@ -20,11 +20,10 @@ import pytest
 from server.settings_page import login_url
 from server.settings_page.common import STATIC_DIR
 from server.usage import cli
-from tests.conftest import gateway_config
 from tests.server.settings_page.conftest import CHROMIUM, SCREENSHOTS
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "usage"))
-from seed import seed  # noqa: E402
+from seed import seeded_server  # noqa: E402
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
@@ -37,16 +36,7 @@ pytestmark = [
 
 @pytest.fixture
 def seeded(tmp_path, upstream, make_server, monkeypatch):
-    home = tmp_path / "home0"
-    home.mkdir()
-    seed(home / "usage.sqlite3")
-    cfg = gateway_config(upstream.url)
-    cfg["providers"]["deepseek"] = {"type": "anthropic", "base_url": "https://api.deepseek.com/anthropic",
-                                    "api_key": "env:DS", "models": ["deepseek-chat"], "name": "DeepSeek"}
-    cfg["routes"]["cheap"] = {"name": "Cheap", "default": "deepseek/deepseek-chat"}
-    server = make_server(cfg)
-    monkeypatch.setenv("SWITCHBOARD_HOME", str(home))
-    return server
+    return seeded_server(tmp_path, upstream, make_server, monkeypatch)
 
 
 def _open(browser, server, scheme: str = "light") -> Any:
