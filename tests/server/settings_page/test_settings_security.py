@@ -44,7 +44,13 @@ def test_login_url_for_the_tray(server):
 
 def test_token_accepts_gateway_too(server):
     token = issue_login_token(server.gateway)
-    assert httpx.get(server.url + "/settings/login", params={"token": token}).status_code == 200
+    r = httpx.get(server.url + "/settings/login", params={"token": token})
+    assert r.status_code == 200
+    # ...and makes a session that works like one from the app's token.
+    cookies = {auth.cookie_name(server.port): r.cookies[auth.cookie_name(server.port)]}
+    state = httpx.get(server.url + "/settings/api/state", cookies=cookies,
+                      headers={auth.SESSION_HEADER: page_secret(r)})
+    assert state.status_code == 200 and state.json()["active_route"] == "main", state.text
 
 
 def test_token_works_once(server):
