@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from server import claude_code as claude_code_file
-from server.settings_page import auth, issue_login_token
+from server.settings_page import auth, issue_login_token, login_url
 from tests.support.fake_upstream import FakeUpstream
 
 REPO = Path(__file__).resolve().parents[3]
@@ -80,6 +80,24 @@ def browser() -> Iterator[Any]:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield b
         b.close()
+
+
+def open_settings(ctx: Any, server: Any, *, console_errors: bool = False) -> Any:
+    """A new page in the browser context ``ctx``, signed in to ``server``
+    through a fresh login link. ``page.js_errors`` collects uncaught script
+    errors and, with ``console_errors``, console errors too (except the
+    "Failed to load resource" lines Chromium logs for expected refusals such
+    as a 409 or 401)."""
+    page = ctx.new_page()
+    page.set_default_timeout(15000)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    if console_errors:
+        page.on("console", lambda m: errors.append(m.text)
+                if m.type == "error" and not m.text.startswith("Failed to load resource") else None)
+    page.js_errors = errors
+    page.goto(login_url(server.app, server.port))
+    return page
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from tests.server.settings_page.conftest import PROVIDER_KEY, openai_provider
+from tests.server.settings_page.conftest import PROVIDER_KEY, open_settings, openai_provider
 from tests.support.fake_upstream import Script, sse_script
 
 SECOND = "sk-second-KEY-0a1b2c3d4e5f6789"
@@ -119,22 +119,15 @@ playwright_api = pytest.importorskip("playwright.sync_api")
 
 @pytest.fixture
 def page_for(browser) -> Iterator[Any]:
-    from server.settings_page import login_url
-    errors: list[str] = []
-    pages: list[Any] = []
+    contexts: list[Any] = []
 
     def make(server: Any) -> Any:
-        page = browser.new_page(viewport={"width": 1240, "height": 860})
-        pages.append(page)
-        page.set_default_timeout(15000)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.js_errors = errors
-        page.goto(login_url(server.app, server.port))
-        return page
+        contexts.append(browser.new_context(viewport={"width": 1240, "height": 860}))
+        return open_settings(contexts[-1], server)
 
     yield make
-    for page in pages:
-        page.close()
+    for ctx in contexts:
+        ctx.close()
 
 
 def test_add_a_second_key_in_the_page(server, page_for, upstream):

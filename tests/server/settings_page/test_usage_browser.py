@@ -17,10 +17,9 @@ from typing import Any
 
 import pytest
 
-from server.settings_page import login_url
 from server.settings_page.common import STATIC_DIR
 from server.usage import cli
-from tests.server.settings_page.conftest import CHROMIUM, SCREENSHOTS
+from tests.server.settings_page.conftest import CHROMIUM, SCREENSHOTS, open_settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "usage"))
 from seed import seeded_server  # noqa: E402
@@ -42,14 +41,7 @@ def seeded(tmp_path, upstream, make_server, monkeypatch):
 def _open(browser, server, scheme: str = "light") -> Any:
     ctx = browser.new_context(viewport={"width": 1240, "height": 900}, color_scheme=scheme,
                               reduced_motion="reduce", accept_downloads=True, locale="en-US")
-    page = ctx.new_page()
-    page.set_default_timeout(15000)
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("console", lambda m: errors.append(m.text)
-            if m.type == "error" and not m.text.startswith("Failed to load resource") else None)
-    page.js_errors = errors
-    page.goto(login_url(server.app, server.port))
+    page = open_settings(ctx, server, console_errors=True)
     page.locator("#nav a[data-view=usage]").click()
     expect(page.locator("#usage-totals")).to_be_visible()
     return page
