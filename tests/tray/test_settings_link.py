@@ -60,7 +60,8 @@ def test_settings_never_opens_a_login_link_on_a_foreign_program(tmp_path: Path) 
         assert opened == []  # nothing opened at all: no token went anywhere
         assert f"port {fake.port} is used by another program" in notes[-1]
         assert "Use port" in notes[-1]
-        assert all("token" not in s and app.lock.secret not in s for s in fake.seen)
+        assert fake.seen  # it was asked to prove itself (and answers /health like us)...
+        assert all("token" not in s and app.lock.secret not in s for s in fake.seen)  # ...and learned nothing
         assert not list((tmp_path / "home").glob("launch/*.html"))
         # The menu item itself says what to do.
         item = next(e for e in menu.build(app.state) if e.action == menu.SETTINGS)
