@@ -3,34 +3,11 @@ from __future__ import annotations
 
 import json
 
-import httpx
 import pytest
 
 from server.dispatch import Dispatcher
+from tests.support.dispatch import BODY, Clock, completion, post
 from tests.support.fake_upstream import FakeUpstream, json_script, sse_script
-from tests.support.live_server import ACCESS_KEY
-
-HEADERS = {"x-api-key": ACCESS_KEY}
-BODY = {"model": "claude-sonnet-5", "max_tokens": 50, "messages": [{"role": "user", "content": "hi"}]}
-
-
-def completion(text: str) -> dict:
-    return {"id": "c", "object": "chat.completion", "created": 1, "model": "m",
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
-            "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4}}
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 @pytest.fixture
@@ -49,10 +26,6 @@ def pair(make_server):
     yield srv, a, b, clock
     a.close()
     b.close()
-
-
-def post(srv, body=BODY):
-    return httpx.post(srv.url + "/v1/messages", json=body, headers=HEADERS, timeout=10)
 
 
 def test_5xx_retries_then_falls_back(pair):

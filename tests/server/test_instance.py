@@ -10,9 +10,7 @@ import signal
 import stat
 import subprocess
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -21,6 +19,7 @@ import pytest
 
 from server import instance
 from tests.support.live_server import free_port
+from tests.support.local_site import LocalSite, answers_json
 
 REPO = Path(__file__).resolve().parents[2]
 KEY = "sk-swb-instance-test-0000000000"
@@ -197,41 +196,14 @@ def test_the_endpoints_need_the_secret_and_never_send_it(headless) -> None:
     assert link.url and httpx.get(link.url, trust_env=False).status_code == 200
 
 
-class PortSquatter:
+def port_squatter() -> LocalSite:
     """Another program on the port in the instance file: it records all it is sent."""
-
-    def __init__(self) -> None:
-        self.seen: list[str] = []
-        squatter = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def _answer(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                squatter.seen.append(self.requestline + str(self.headers) + self.rfile.read(length).decode())
-                body = json.dumps({"service": "switchboard", "proof": "0" * 64, "challenge": "c" * 32,
-                                   "url": "http://evil.example/", "file": None}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            do_GET = do_POST = _answer
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.httpd.server_address[1]
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+    return answers_json({"service": "switchboard", "proof": "0" * 64, "challenge": "c" * 32,
+                         "url": "http://evil.example/", "file": None}, methods=("GET", "POST"))
 
 
 def test_a_program_holding_the_port_gets_neither_secret_nor_token(tmp_path: Path) -> None:
-    squatter = PortSquatter()
+    squatter = port_squatter()
     try:
         home = tmp_path / "home"
         home.mkdir()

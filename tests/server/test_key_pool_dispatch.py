@@ -9,37 +9,15 @@ from __future__ import annotations
 import json
 import logging
 
-import httpx
 import pytest
 
 from server.dispatch import Dispatcher
 from server.key_pool import KeyPools
+from tests.support.dispatch import BODY, Clock, completion, post
 from tests.support.fake_upstream import FakeUpstream, Script, json_script, sse_script
-from tests.support.live_server import ACCESS_KEY
 
-HEADERS = {"x-api-key": ACCESS_KEY}
-BODY = {"model": "claude-sonnet-5", "max_tokens": 50, "messages": [{"role": "user", "content": "hi"}]}
 VALUES = {"RATE": "sk-rate-aaaaaaaaaaaaaaaaaaaaaaaa", "QUOTA": "sk-quota-bbbbbbbbbbbbbbbbbbbbbbbb",
           "BAD": "sk-bad-cccccccccccccccccccccccccc", "GOOD": "sk-good-dddddddddddddddddddddddd"}
-
-
-def completion(text: str) -> dict:
-    return {"id": "c", "object": "chat.completion", "created": 1, "model": "m",
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
-            "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4}}
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 def by_key(rec) -> Script:
@@ -73,7 +51,7 @@ def setup(make_server):
     up, fallback = FakeUpstream(), FakeUpstream()
     up.default = Script(handler=by_key)
     fallback.default = json_script(completion("from fallback"))
-    clock = Clock()
+    clock = Clock(1_800_000_000.0)
 
     def make(names, order="order"):
         config = {
@@ -92,10 +70,6 @@ def setup(make_server):
     yield make, up, fallback, clock
     up.close()
     fallback.close()
-
-
-def post(srv, body=BODY):
-    return httpx.post(srv.url + "/v1/messages", json=body, headers=HEADERS, timeout=10)
 
 
 def tokens(up) -> list[str]:

@@ -22,6 +22,17 @@ needs_redis = pytest.mark.skipif(REDIS is None, reason="redis-server is not inst
 needs_nginx = pytest.mark.skipif(NGINX is None, reason="nginx is not installed (test.sh installs it)")
 
 
+def _stop(proc: subprocess.Popen[bytes] | None) -> None:
+    """End a helper process we started: politely, then for good."""
+    if proc is not None and proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 def _wait_port(port: int, timeout: float = 10) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -51,13 +62,7 @@ class RedisServer:
         return self
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        _stop(self.proc)
         self.proc = None
 
     def client(self):  # type: ignore[no-untyped-def]
@@ -121,10 +126,4 @@ http {{
         return self
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        _stop(self.proc)

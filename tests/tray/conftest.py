@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -129,3 +130,18 @@ def instance_info(home: Path, timeout: float = 15) -> dict[str, Any]:
             assert info is not None, f"no instance file in {home} after {timeout:.0f} s"
             return info
         time.sleep(0.05)
+
+
+def menu_screenshot(path: Path) -> None:
+    """Click the docked icon (right end of trayer's strip) so the menu shows,
+    screenshot the whole display to ``path``, close the menu."""
+    assert shutil.which("xdotool"), "xdotool is needed to open the menu (test.sh installs it)"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    geometry = subprocess.run(["xdotool", "getdisplaygeometry"], capture_output=True, text=True).stdout.split()
+    width = int(geometry[0]) if geometry else 1280
+    subprocess.run(["xdotool", "mousemove", str(width - 16), "16", "click", "1"], check=False)
+    time.sleep(1.0)
+    subprocess.run(["import", "-window", "root", str(path)], check=True, timeout=30)
+    subprocess.run(["xdotool", "key", "Escape"], check=False)
+    time.sleep(0.3)
+    assert path.stat().st_size > 1000

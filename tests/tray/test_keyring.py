@@ -16,20 +16,16 @@ from server.secrets import SERVICE, SecretStore
 from tests.conftest import gateway_config
 from tests.support.fake_upstream import FakeUpstream, json_script
 from tests.support.live_server import LiveServer
+from tests.support.secret_service import secret_service
 from tray import menu
 from tray.state import AppState, collect
 
 
 @pytest.fixture
 def real_keyring():
-    keyring = pytest.importorskip("keyring")
-    from keyring.backends import SecretService
+    backend = secret_service()
+    import keyring
 
-    backend = SecretService.Keyring()
-    try:
-        backend.get_password(SERVICE, "__probe__")
-    except Exception as exc:
-        pytest.skip(f"no Secret Service reachable ({type(exc).__name__})")
     old = keyring.get_keyring()
     keyring.set_keyring(backend)
     yield keyring

@@ -12,6 +12,7 @@ import anthropic
 import pytest
 
 from server.project_pins import settings_file
+from tests.support.dispatch import completion
 from tests.support.fake_upstream import json_script
 from tests.support.live_server import ACCESS_KEY
 from tray import menu
@@ -22,12 +23,6 @@ from tray.state import AppState, collect
 
 SESSION_A = "aaaaaaaa-0000-4000-8000-00000000000a"
 SESSION_B = "bbbbbbbb-0000-4000-8000-00000000000b"
-
-
-def completion(text: str) -> dict:
-    return {"id": "c", "object": "chat.completion", "created": 1, "model": "m",
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
-            "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4}}
 
 
 @pytest.fixture

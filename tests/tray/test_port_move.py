@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
-import subprocess
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -25,7 +23,8 @@ import httpx
 import pytest
 
 from tests.conftest import gateway_config
-from tests.tray.conftest import ACCESS_KEY, free_port, instance_info, port_is_free, wait_health, write_config
+from tests.tray.conftest import (ACCESS_KEY, free_port, instance_info, menu_screenshot, port_is_free, wait_health,
+                                 write_config)
 from tests.tray.test_tray_xvfb import tray_host  # noqa: F401  (fixture)
 from tray.app import TEST_CONTROL_FILE
 from tray.single_instance import HANDOVER_HEADER
@@ -154,7 +153,7 @@ def test_port_moved_flow_in_the_real_tray_screenshots(tmp_path: Path, tray_host,
         taken = Control(info["port"], info["secret"])
         assert wait_for(lambda: "tray: using the appindicator backend" in proc.stderr), proc.stderr
         texts = wait_for(lambda: (t := taken.texts()) and t[0].startswith("Port") and t)
-        _menu_screenshot(shots / "tray-port-taken.png")
+        menu_screenshot(shots / "tray-port-taken.png")
         offer = next(t for t in texts if t.startswith("Use port "))
         new_port = int(offer.split()[2])
         taken.click(offer)
@@ -162,23 +161,8 @@ def test_port_moved_flow_in_the_real_tray_screenshots(tmp_path: Path, tray_host,
         moved = Control(new_port, instance_info(home)["secret"])
         assert wait_for(lambda: "Disconnect Claude Code" in moved.texts()), moved.texts()
         assert json.loads(claude.read_text())["env"]["ANTHROPIC_BASE_URL"] == f"http://127.0.0.1:{new_port}"
-        _menu_screenshot(shots / "tray-port-moved.png")
+        menu_screenshot(shots / "tray-port-moved.png")
         moved.click("Quit")
         assert proc.wait_exit(20) == 0
     finally:
         blocker.close()
-
-
-def _menu_screenshot(path: Path) -> None:
-    """Click the docked icon (right end of trayer's strip) so the menu shows."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if shutil.which("xdotool"):
-        geometry = subprocess.run(["xdotool", "getdisplaygeometry"], capture_output=True, text=True).stdout.split()
-        width = int(geometry[0]) if geometry else 1280
-        subprocess.run(["xdotool", "mousemove", str(width - 16), "16", "click", "1"], check=False)
-        time.sleep(1.0)
-    subprocess.run(["import", "-window", "root", str(path)], check=True, timeout=30)
-    if shutil.which("xdotool"):
-        subprocess.run(["xdotool", "key", "Escape"], check=False)
-        time.sleep(0.3)
-    assert path.stat().st_size > 1000

@@ -4,17 +4,13 @@ second launch against a headless server opens a working signed-in page
 (13.20)."""
 from __future__ import annotations
 
-import json
 import os
 import signal
 import stat
 import subprocess
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -22,6 +18,7 @@ import pytest
 from server.secrets import MemoryKeyring, SecretStore
 from server.settings import Settings
 from tests.conftest import gateway_config
+from tests.support.local_site import LocalSite, answers_json
 from tests.tray.conftest import ACCESS_KEY, REPO, free_port, login_url_in, wait_health, write_config
 from tray import menu
 from tray.app import TrayApp
@@ -32,38 +29,10 @@ from tray.state import AppState
 CHROMIUM = os.environ.get("SWITCHBOARD_CHROMIUM", "/usr/bin/chromium")
 
 
-class FakeSwitchboard:
+def fake_switchboard() -> LocalSite:
     """Another program on our port that even answers /health like us, and
     records every request it gets."""
-
-    def __init__(self) -> None:
-        self.seen: list[str] = []
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def _answer(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                fake.seen.append(self.requestline + str(self.headers) + self.rfile.read(length).decode())
-                body = json.dumps({"status": "ok", "service": "switchboard", "proof": "0" * 64,
-                                   "challenge": "c" * 32}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            do_GET = do_POST = do_HEAD = _answer
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.httpd.server_address[1]
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+    return answers_json({"status": "ok", "service": "switchboard", "proof": "0" * 64, "challenge": "c" * 32})
 
 
 def make_app(tmp_path: Path, port: int) -> tuple[TrayApp, list[str], list[str]]:
@@ -82,7 +51,7 @@ def make_app(tmp_path: Path, port: int) -> tuple[TrayApp, list[str], list[str]]:
 
 
 def test_settings_never_opens_a_login_link_on_a_foreign_program(tmp_path: Path) -> None:
-    fake = FakeSwitchboard()
+    fake = fake_switchboard()
     app, opened, notes = make_app(tmp_path, fake.port)
     try:
         assert not app.start_server()
@@ -91,7 +60,8 @@ def test_settings_never_opens_a_login_link_on_a_foreign_program(tmp_path: Path) 
         assert opened == []  # nothing opened at all: no token went anywhere
         assert f"port {fake.port} is used by another program" in notes[-1]
         assert "Use port" in notes[-1]
-        assert all("token" not in s and app.lock.secret not in s for s in fake.seen)
+        assert fake.seen  # it was asked to prove itself (and answers /health like us)...
+        assert all("token" not in s and app.lock.secret not in s for s in fake.seen)  # ...and learned nothing
         assert not list((tmp_path / "home").glob("launch/*.html"))
         # The menu item itself says what to do.
         item = next(e for e in menu.build(app.state) if e.action == menu.SETTINGS)

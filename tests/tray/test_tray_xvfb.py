@@ -19,7 +19,8 @@ import pytest
 
 from tests.conftest import gateway_config
 from tests.support.fake_upstream import FakeUpstream, json_script
-from tests.tray.conftest import instance_info, ACCESS_KEY, REPO, free_port, port_is_free, wait_health, write_config
+from tests.tray.conftest import (ACCESS_KEY, REPO, free_port, instance_info, menu_screenshot, port_is_free,
+                                 wait_health, write_config)
 from tray.single_instance import HANDOVER_HEADER
 
 pytestmark = pytest.mark.skipif(not os.environ.get("DISPLAY"), reason="needs an X display ($DISPLAY)")
@@ -118,7 +119,7 @@ def test_real_tray_switch_route_screenshot_quit(tmp_path: Path, tray_host, tray_
         assert entries[0]["text"] == f"Running on 127.0.0.1:{port} · Everyday (DeepSeek)"
         assert entries[texts.index("Everyday (DeepSeek)")]["checked"] is True
 
-        _screenshot_with_menu_open()
+        menu_screenshot(SCREENSHOT)
         assert SCREENSHOT.is_file() and SCREENSHOT.stat().st_size > 1000
 
         assert control(port, secret, "click", {"text": "Quit"}).status_code == 200
@@ -128,20 +129,6 @@ def test_real_tray_switch_route_screenshot_quit(tmp_path: Path, tray_host, tray_
     finally:
         a.close()
         b.close()
-
-
-def _screenshot_with_menu_open() -> None:
-    """Click the docked icon (right end of trayer's strip) so the menu shows."""
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    if shutil.which("xdotool"):
-        geometry = subprocess.run(["xdotool", "getdisplaygeometry"], capture_output=True, text=True).stdout.split()
-        width = int(geometry[0]) if geometry else 1280
-        subprocess.run(["xdotool", "mousemove", str(width - 16), "16", "click", "1"], check=False)
-        time.sleep(1.0)
-    subprocess.run(["import", "-window", "root", str(SCREENSHOT)], check=True, timeout=30)
-    if shutil.which("xdotool"):
-        subprocess.run(["xdotool", "key", "Escape"], check=False)
-        time.sleep(0.3)
 
 
 @pytest.mark.parametrize("signame", ["SIGTERM", "SIGINT"])

@@ -11,20 +11,13 @@ from typing import Iterator
 import pytest
 
 from server.importers import cli
-from server.secrets import SERVICE, SecretStore
+from server.secrets import SecretStore
+from tests.support.secret_service import secret_service
 
 
 @pytest.fixture
 def real_keyring() -> Iterator[object]:
-    keyring = pytest.importorskip("keyring")
-    from keyring.backends import SecretService
-
-    backend = SecretService.Keyring()
-    try:
-        backend.get_password(SERVICE, "__probe__")
-    except Exception as exc:
-        pytest.skip(f"no Secret Service reachable ({type(exc).__name__})")
-    yield backend
+    yield secret_service()
 
 
 @pytest.fixture

@@ -225,3 +225,11 @@ def build_ccswitch(path: Path, rows: list[dict[str, Any]], *, old_order: bool = 
         (path.parent / "settings.json").write_text(json.dumps({"currentProviderClaude": current_override,
                                                                "language": "en"}))
     return path
+
+
+def damage(db: Path) -> None:
+    """Overwrite an SQLite file past its header: the header survives, the
+    schema page does not."""
+    data = bytearray(db.read_bytes())
+    data[100:4096] = b"\xff" * (4096 - 100)
+    db.write_bytes(bytes(data))

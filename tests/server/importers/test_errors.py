@@ -11,7 +11,7 @@ from server.importers import plan as plan_mod
 from server.importers.model import ImportFailed
 from server.secrets import KeyringUnavailable, MemoryKeyring, SecretStore
 from tests.server.importers.conftest import run_import, sha
-from tests.server.importers.samples import build_ccr3, build_ccswitch, ccr3_config, ccswitch_rows
+from tests.server.importers.samples import build_ccr3, build_ccswitch, ccr3_config, ccswitch_rows, damage
 
 
 def assert_refused(code: int, out: str, err: str, home: Path, *words: str) -> None:
@@ -24,9 +24,7 @@ def assert_refused(code: int, out: str, err: str, home: Path, *words: str) -> No
 
 def test_corrupt_database(home: Path, tag: str) -> None:
     db = build_ccr3(home / "config.sqlite", ccr3_config(tag))
-    data = bytearray(db.read_bytes())
-    data[100:4096] = b"\xff" * (4096 - 100)          # the header survives, the schema page does not
-    db.write_bytes(bytes(data))
+    damage(db)
     before = sha(db)
     code, out, err = run_import([str(db)], home=home, store=SecretStore(MemoryKeyring(), environ={}))
     assert_refused(code, out, err, home, "damaged", str(db), "nothing was imported")

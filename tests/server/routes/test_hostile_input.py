@@ -73,7 +73,11 @@ def test_moderate_nesting_still_works(upstream, make_server):
     server = make_server(gateway_config(upstream.url))
     upstream.queue(json_script(CHAT))
     body = {**BODY, "tools": [{"name": "t", "input_schema": nested(40)}]}
-    assert server.post("/v1/messages", body, headers=HEADERS).status_code == 200
+    r = server.post("/v1/messages", body, headers=HEADERS)
+    assert r.status_code == 200, r.text
+    assert r.json()["content"][0]["text"] == "ok"
+    # The whole schema reached the provider, all 40 levels of it.
+    assert upstream.requests[-1].json["tools"][0]["function"]["parameters"] == nested(40)
 
 
 @pytest.mark.parametrize("model", ["claude\nINFO forged line", "claude\x00", "claude\x7f", "m" * 257])

@@ -3,6 +3,7 @@ in a temporary home, a second fake upstream."""
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any, Iterator
@@ -11,12 +12,16 @@ import httpx
 import pytest
 
 from server import claude_code as claude_code_file
-from server.settings_page import auth, issue_login_token
+from server.settings_page import auth, issue_login_token, login_url
 from tests.support.fake_upstream import FakeUpstream
 
 REPO = Path(__file__).resolve().parents[3]
 SCREENSHOTS = REPO / "build" / "screenshots"
 PROVIDER_KEY = "sk-live-SECRET-9f8e7d6c5b4a3210"
+# Debian's Chromium through Playwright (no browser download).
+CHROMIUM = os.environ.get("SWITCHBOARD_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 def page_secret(response: httpx.Response) -> str:
@@ -65,6 +70,36 @@ class SettingsClient:
         self.http.close()
 
 
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One headless Chromium per test module."""
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM}")
+    with playwright_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+def open_settings(ctx: Any, server: Any, *, console_errors: bool = False) -> Any:
+    """A new page in the browser context ``ctx``, signed in to ``server``
+    through a fresh login link. ``page.js_errors`` collects uncaught script
+    errors and, with ``console_errors``, console errors too (except the
+    "Failed to load resource" lines Chromium logs for expected refusals such
+    as a 409 or 401)."""
+    page = ctx.new_page()
+    page.set_default_timeout(15000)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    if console_errors:
+        page.on("console", lambda m: errors.append(m.text)
+                if m.type == "error" and not m.text.startswith("Failed to load resource") else None)
+    page.js_errors = errors
+    page.goto(login_url(server.app, server.port))
+    return page
+
+
 @pytest.fixture
 def signed_in() -> Iterator[Any]:
     clients: list[SettingsClient] = []
@@ -77,6 +112,17 @@ def signed_in() -> Iterator[Any]:
     yield make
     for c in clients:
         c.close()
+
+
+@pytest.fixture
+def server(make_server: Any, upstream: FakeUpstream) -> Any:
+    """A live Switchboard with one provider ("up", its key stored) on the
+    fake upstream and one route ("main"). Modules that need another set-up
+    define their own ``server``."""
+    srv = make_server({"providers": {"up": openai_provider(upstream.url)},
+                       "routes": {"main": {"default": "up/m1"}}, "active_route": "main"})
+    srv.secrets.set("up", PROVIDER_KEY)
+    return srv
 
 
 @pytest.fixture

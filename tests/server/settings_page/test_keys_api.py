@@ -3,14 +3,12 @@ over real HTTP, and adding a second key in Chromium."""
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 
-from tests.server.settings_page.conftest import PROVIDER_KEY, openai_provider
-from tests.support.fake_upstream import Script, json_script, sse_script
+from tests.server.settings_page.conftest import PROVIDER_KEY, open_settings, openai_provider
+from tests.support.fake_upstream import Script, sse_script
 
 SECOND = "sk-second-KEY-0a1b2c3d4e5f6789"
 THIRD = "sk-third-KEY-99887766554433221"
@@ -21,14 +19,6 @@ def ok_stream() -> Script:
                        b'"delta":{"role":"assistant","content":"hi"}}]}\n\n',
                        b'data: {"id":"c","object":"chat.completion.chunk","choices":[{"index":0,'
                        b'"delta":{},"finish_reason":"stop"}]}\n\n', b"data: [DONE]\n\n"])
-
-
-@pytest.fixture
-def server(make_server, upstream):
-    srv = make_server({"providers": {"up": openai_provider(upstream.url)},
-                       "routes": {"main": {"default": "up/m1"}}, "active_route": "main"})
-    srv.secrets.set("up", PROVIDER_KEY)
-    return srv
 
 
 def saved(server) -> dict[str, Any]:
@@ -125,30 +115,19 @@ def test_deleting_a_provider_deletes_all_its_keys(make_server, signed_in, upstre
 # -- in Chromium ----------------------------------------------------------------------------
 
 playwright_api = pytest.importorskip("playwright.sync_api")
-CHROMIUM = os.environ.get("SWITCHBOARD_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture
-def page_for() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}")
-    from server.settings_page import login_url
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        errors: list[str] = []
+def page_for(browser) -> Iterator[Any]:
+    contexts: list[Any] = []
 
-        def make(server: Any) -> Any:
-            page = browser.new_page(viewport={"width": 1240, "height": 860})
-            page.set_default_timeout(15000)
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.js_errors = errors
-            page.goto(login_url(server.app, server.port))
-            return page
+    def make(server: Any) -> Any:
+        contexts.append(browser.new_context(viewport={"width": 1240, "height": 860}))
+        return open_settings(contexts[-1], server)
 
-        yield make
-        browser.close()
+    yield make
+    for ctx in contexts:
+        ctx.close()
 
 
 def test_add_a_second_key_in_the_page(server, page_for, upstream):

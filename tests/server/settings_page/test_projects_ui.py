@@ -9,8 +9,6 @@ import json
 import os
 import shutil
 import stat
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -18,19 +16,14 @@ import pytest
 from server.project_pins import settings_file
 from tests.server.settings_page.conftest import openai_provider
 from tests.server.settings_page.test_settings_browser import (  # noqa: F401  (fixtures)
-    CHROMIUM, browser, expect, new_page, shot)
+    CHROMIUM, expect, new_page, shot)
+from tests.server.test_terminal import fake_bin, wait_for
 from tests.support.live_server import ACCESS_KEY
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no Chromium")
 
 ORIGINAL = (b'{\n  "permissions": {"allow": ["Bash(git diff:*)"]},\n  "env": {"DEBUG": "1"},\n'
             b'  "enabledPlugins": {"x@y": true},   "statusLine": {"type": "command", "command": "echo hi"}\n}\n')
-FAKE = """#!{python}
-import json, os, sys
-with open({out!r}, "w") as fh:
-    json.dump({{"argv": [os.path.basename(sys.argv[0])] + sys.argv[1:], "cwd": os.getcwd(),
-               "env": {{k: v for k, v in os.environ.items() if k.startswith("ANTHROPIC_")}}}}, fh)
-"""
 
 
 @pytest.fixture
@@ -103,25 +96,8 @@ def test_a_new_access_key_reaches_pinned_folders(make_server, upstream, project,
     assert settings_file(project).read_bytes() == ORIGINAL
 
 
-def _wait(path: Path) -> dict:
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        if path.exists() and path.stat().st_size:
-            try:
-                return json.loads(path.read_text())
-            except json.JSONDecodeError:
-                pass
-        time.sleep(0.05)
-    raise AssertionError("the fake terminal was not started")
-
-
 def test_open_claude_code_here_starts_a_terminal_with_the_route(server, project, new_page, tmp_path, monkeypatch):
-    bindir = tmp_path / "bin"
-    bindir.mkdir()
-    out = tmp_path / "terminal.json"
-    for name in ("x-terminal-emulator", "claude"):
-        (bindir / name).write_text(FAKE.format(python=sys.executable, out=str(out)))
-        (bindir / name).chmod(0o755)
+    bindir, out = fake_bin(tmp_path, "x-terminal-emulator", "claude")
     monkeypatch.setenv("PATH", str(bindir))
     page = new_page(server)
     page.get_by_role("link", name="Claude Code").click()
@@ -129,7 +105,7 @@ def test_open_claude_code_here_starts_a_terminal_with_the_route(server, project,
     page.get_by_label("Route", exact=True).select_option(label="Careful")
     page.get_by_role("button", name="Open Claude Code here").click()
     expect(page.locator("#project-result")).to_contain_text("Claude Code is starting in a new x-terminal-emulator window.")
-    seen = _wait(out)
+    seen = wait_for(out)
     assert seen["argv"] == ["x-terminal-emulator", "-e", "claude"]
     assert seen["cwd"] == str(project)
     assert seen["env"] == {"ANTHROPIC_BASE_URL": f"{server.url}/r/r2", "ANTHROPIC_AUTH_TOKEN": ACCESS_KEY}

@@ -4,17 +4,16 @@ page (issue 13.21). Real Chromium, two loopback origins: Switchboard, and a
 "hostile local program" serving pages on another 127.0.0.1 port."""
 from __future__ import annotations
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Iterator
 
 import httpx
 import pytest
 
 from server.settings_page import auth, login_url
 from tests.server.settings_page.conftest import login, openai_provider
-from tests.server.settings_page.test_settings_browser import ARGS, CHROMIUM
+from tests.server.settings_page.conftest import CHROMIUM
+from tests.support.local_site import LocalSite
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
@@ -28,49 +27,18 @@ fetch('/settings/collect', {credentials: 'include'}).then(() => { document.title
 </script></body></html>"""
 
 
-class HostileSite:
+def hostile_site() -> LocalSite:
     """Another program's web server on 127.0.0.1: it records the Cookie
     headers the browser sends it."""
-
-    def __init__(self) -> None:
-        self.cookies: list[str] = []
-        site = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
-                site.cookies.append(self.headers.get("Cookie", ""))
-                body = STEAL_PAGE if self.path.startswith("/settings/steal") else b"ok"
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+    return LocalSite(lambda path: ("text/html", STEAL_PAGE if path.startswith("/settings/steal") else b"ok"),
+                     methods=("GET",))
 
 
 @pytest.fixture
-def hostile() -> Iterator[HostileSite]:
-    site = HostileSite()
+def hostile() -> Iterator[LocalSite]:
+    site = hostile_site()
     yield site
     site.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        b.close()
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import pytest
 
 from tests.server.settings_page.conftest import openai_provider
 from tests.server.settings_page.test_settings_browser import (  # noqa: F401  (fixtures)
-    CHROMIUM, browser, expect, new_page, shot)
+    CHROMIUM, expect, new_page, shot)
 from tests.support.fake_upstream import json_script
 from tests.support.live_server import ACCESS_KEY
 
@@ -86,9 +86,9 @@ def test_move_one_session_in_the_page_only_its_next_request_changes_provider(
     assert page.js_errors == []
 
 
-def test_a_session_choice_beats_its_route_address(make_server, upstream, upstream2, signed_in):
-    """Precedence: the session's own choice > the route address it came in on
-    > the active route; an explicit provider/model still wins over all."""
+def two_routes(make_server, upstream, upstream2):
+    """Route r1 (active) to provider "one" on ``upstream``, which answers
+    "from one"; route r2 to "two" on ``upstream2``, which answers "from two"."""
     server = make_server({
         "providers": {"one": openai_provider(upstream.url, models=["m1"]),
                       "two": openai_provider(upstream2.url, models=["m2"])},
@@ -98,6 +98,13 @@ def test_a_session_choice_beats_its_route_address(make_server, upstream, upstrea
     server.secrets.set("two", "sk-second-00000000002")
     upstream.default = json_script(completion("from one"))
     upstream2.default = json_script(completion("from two"))
+    return server
+
+
+def test_a_session_choice_beats_its_route_address(make_server, upstream, upstream2, signed_in):
+    """Precedence: the session's own choice > the route address it came in on
+    > the active route; an explicit provider/model still wins over all."""
+    server = two_routes(make_server, upstream, upstream2)
     client = anthropic.Anthropic(base_url=server.url + "/r/r2", api_key=ACCESS_KEY, max_retries=0,
                                  default_headers={"x-claude-code-session-id": SESSION_A})
     assert ask(client, "/p") == "from two"          # the route address beats the active route
@@ -139,15 +146,7 @@ def test_the_tray_opens_the_page_on_a_screen(make_server, browser):
 
 def test_a_session_whose_chosen_route_was_deleted_follows_the_active_route(make_server, upstream, upstream2,
                                                                           signed_in):
-    server = make_server({
-        "providers": {"one": openai_provider(upstream.url, models=["m1"]),
-                      "two": openai_provider(upstream2.url, models=["m2"])},
-        "routes": {"r1": {"default": "one/m1"}, "r2": {"default": "two/m2"}},
-        "active_route": "r1"})
-    server.secrets.set("one", "sk-first-000000000001")
-    server.secrets.set("two", "sk-second-00000000002")
-    upstream.default = json_script(completion("from one"))
-    upstream2.default = json_script(completion("from two"))
+    server = two_routes(make_server, upstream, upstream2)
     client = anthropic.Anthropic(base_url=server.url, api_key=ACCESS_KEY, max_retries=0,
                                  default_headers={"x-claude-code-session-id": SESSION_A})
     assert ask(client, "/p") == "from one"

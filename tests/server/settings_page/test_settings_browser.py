@@ -7,34 +7,21 @@ Screenshots of each main screen go to build/screenshots/settings-*.png.
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 
-from server.settings_page import login_url
 from tests.conftest import UPSTREAM_FIXTURES
-from tests.server.settings_page.conftest import PROVIDER_KEY, SCREENSHOTS, openai_provider
+from tests.server.settings_page.conftest import CHROMIUM, PROVIDER_KEY, SCREENSHOTS, open_settings, openai_provider
 from tests.support.fake_upstream import json_script, sse_file_script
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
 
-CHROMIUM = os.environ.get("SWITCHBOARD_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 OPENAI_STREAM = UPSTREAM_FIXTURES / "openai" / "stream-text-usage-chunk.sse"
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        b.close()
 
 
 @pytest.fixture
@@ -46,16 +33,7 @@ def new_page(browser) -> Iterator[Any]:
                                   reduced_motion="reduce")
         ctx.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.url)
         contexts.append(ctx)
-        page = ctx.new_page()
-        page.set_default_timeout(15000)
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        # Chromium logs refused requests (409, 401) as console errors; those are expected.
-        page.on("console", lambda m: errors.append(m.text)
-                if m.type == "error" and not m.text.startswith("Failed to load resource") else None)
-        page.js_errors = errors
-        page.goto(login_url(server.app, server.port))
-        return page
+        return open_settings(ctx, server, console_errors=True)
 
     yield make
     for ctx in contexts:

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from tests.server.importers.conftest import sha
-from tests.server.importers.samples import build_ccr3, build_ccswitch, ccr3_config, ccswitch_rows
+from tests.server.importers.samples import build_ccr3, build_ccswitch, ccr3_config, ccswitch_rows, damage
 from tests.server.settings_page.test_settings_browser import (  # noqa: F401  (fixtures)
-    CHROMIUM, browser, expect, new_page, shot)
+    CHROMIUM, expect, new_page, shot)
 
 TAG = "ui17"
 
@@ -107,9 +107,7 @@ def test_api_import_again_changes_nothing_and_export_has_no_key(make_server, sig
 def test_api_import_of_a_damaged_database_is_a_plain_error(make_server, signed_in, tmp_path: Path) -> None:
     home = tmp_path / "h"
     db = build_ccr3(home / ".claude-code-router" / "config.sqlite", ccr3_config(TAG))
-    data = bytearray(db.read_bytes())
-    data[100:4096] = b"\xff" * (4096 - 100)
-    db.write_bytes(bytes(data))
+    damage(db)
     server = make_server({})
     server.app.config["IMPORT_HOME"] = str(home)
     client = signed_in(server)
@@ -122,9 +120,7 @@ def test_api_import_of_a_damaged_database_is_a_plain_error(make_server, signed_i
 
 def test_api_brings_in_what_reads_and_names_the_damaged_one(make_server, signed_in, tmp_path: Path) -> None:
     home, db, _ = peer_home(tmp_path)
-    data = bytearray(db.read_bytes())
-    data[100:4096] = b"\xff" * (4096 - 100)
-    db.write_bytes(bytes(data))
+    damage(db)
     server = make_server({})
     server.app.config["IMPORT_HOME"] = str(home)
     client = signed_in(server)

@@ -6,7 +6,7 @@ import pytest
 
 from tests.server.settings_page.conftest import PROVIDER_KEY, openai_provider
 from tests.server.settings_page.test_settings_browser import (  # noqa: F401  (fixtures)
-    CHROMIUM, browser, expect, new_page, shot)
+    CHROMIUM, expect, new_page, shot)
 from tests.support.fake_upstream import FakeUpstream, json_script
 
 pytestmark = pytest.mark.skipif(not __import__("pathlib").Path(CHROMIUM).exists(), reason="no Chromium")

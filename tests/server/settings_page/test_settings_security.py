@@ -10,15 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from server.settings_page import auth, issue_login_token, login_url
-from tests.server.settings_page.conftest import PROVIDER_KEY, login, openai_provider, page_secret
-
-
-@pytest.fixture
-def server(make_server, upstream):
-    srv = make_server({"providers": {"up": openai_provider(upstream.url)},
-                       "routes": {"main": {"default": "up/m1"}}, "active_route": "main"})
-    srv.secrets.set("up", PROVIDER_KEY)
-    return srv
+from tests.server.settings_page.conftest import PROVIDER_KEY, login, page_secret
 
 
 def cookie_for(server) -> dict[str, str]:
@@ -52,7 +44,13 @@ def test_login_url_for_the_tray(server):
 
 def test_token_accepts_gateway_too(server):
     token = issue_login_token(server.gateway)
-    assert httpx.get(server.url + "/settings/login", params={"token": token}).status_code == 200
+    r = httpx.get(server.url + "/settings/login", params={"token": token})
+    assert r.status_code == 200
+    # ...and makes a session that works like one from the app's token.
+    cookies = {auth.cookie_name(server.port): r.cookies[auth.cookie_name(server.port)]}
+    state = httpx.get(server.url + "/settings/api/state", cookies=cookies,
+                      headers={auth.SESSION_HEADER: page_secret(r)})
+    assert state.status_code == 200 and state.json()["active_route"] == "main", state.text
 
 
 def test_token_works_once(server):

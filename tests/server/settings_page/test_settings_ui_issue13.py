@@ -15,7 +15,7 @@ import pytest
 
 from tests.server.settings_page.conftest import PROVIDER_KEY, openai_provider
 from tests.server.settings_page.test_settings_browser import (  # noqa: F401  (fixtures)
-    CHROMIUM, OPENAI_STREAM, browser, expect, messages, new_page, shot)
+    CHROMIUM, OPENAI_STREAM, expect, messages, new_page, shot)
 from tests.support.fake_upstream import json_script, sse_file_script
 from tests.support.live_server import free_port
 
@@ -177,21 +177,26 @@ def test_claude_code_connection_changed_outside_reaches_the_page(make_server, up
     assert page.js_errors == []
 
 
-def test_connect_in_the_wizard_and_the_claude_screen_agree(make_server, upstream, claude_code, new_page):
-    server = make_server({})
-    page = new_page(server)
-    page.get_by_label("OpenAI", exact=True).check()
-    page.get_by_role("button", name="Continue").click()
-    expect(page.locator(".steps li[aria-current=step]")).to_have_text("Paste your key")
-    server.gateway  # noqa: B018
-    # The OpenAI preset talks to api.openai.com: point it at the fake upstream through a custom URL instead.
-    page.get_by_role("button", name="Back").click()
+def custom_provider_tested(page, upstream) -> None:
+    """The setup guide's first two steps: a custom OpenAI-compatible provider
+    on ``upstream``, tested (the upstream answers the test), on to step 3."""
     page.get_by_label("Custom (OpenAI-compatible)", exact=True).check()
     page.get_by_role("button", name="Continue").click()
     page.get_by_label("Server address (base URL)").fill(upstream.url + "/v1")
     page.get_by_label("Model name").fill("gpt-test")
     upstream.queue(sse_file_script(OPENAI_STREAM))
     page.get_by_role("button", name="Test and continue").click()
+
+
+def test_connect_in_the_wizard_and_the_claude_screen_agree(make_server, upstream, claude_code, new_page):
+    server = make_server({})
+    page = new_page(server)
+    page.get_by_label("OpenAI", exact=True).check()
+    page.get_by_role("button", name="Continue").click()
+    expect(page.locator(".steps li[aria-current=step]")).to_have_text("Paste your key")
+    # The OpenAI preset talks to api.openai.com: point it at the fake upstream through a custom URL instead.
+    page.get_by_role("button", name="Back").click()
+    custom_provider_tested(page, upstream)
     page.get_by_role("button", name="Connect Claude Code").click()
     expect(page.locator("#claude-status")).to_have_text("Claude Code is connected to Switchboard.")
     page.get_by_role("button", name="Finish", exact=True).click()
@@ -227,12 +232,7 @@ def test_dialog_test_result_is_scrolled_into_view(make_server, upstream, new_pag
 def test_wizard_last_step_without_connecting(make_server, upstream, claude_code, new_page):
     server = make_server({})
     page = new_page(server)
-    page.get_by_label("Custom (OpenAI-compatible)", exact=True).check()
-    page.get_by_role("button", name="Continue").click()
-    page.get_by_label("Server address (base URL)").fill(upstream.url + "/v1")
-    page.get_by_label("Model name").fill("gpt-test")
-    upstream.queue(sse_file_script(OPENAI_STREAM))
-    page.get_by_role("button", name="Test and continue").click()
+    custom_provider_tested(page, upstream)
     expect(page.get_by_role("button", name="Connect Claude Code")).to_be_visible()
     assert primary_buttons(page) == 1
     page.get_by_role("button", name="Finish without connecting").click()
@@ -247,12 +247,7 @@ def test_wizard_last_step_without_connecting(make_server, upstream, claude_code,
 def test_wizard_last_step_after_connecting_keeps_restart_visible(make_server, upstream, claude_code, new_page):
     server = make_server({})
     page = new_page(server)
-    page.get_by_label("Custom (OpenAI-compatible)", exact=True).check()
-    page.get_by_role("button", name="Continue").click()
-    page.get_by_label("Server address (base URL)").fill(upstream.url + "/v1")
-    page.get_by_label("Model name").fill("gpt-test")
-    upstream.queue(sse_file_script(OPENAI_STREAM))
-    page.get_by_role("button", name="Test and continue").click()
+    custom_provider_tested(page, upstream)
     page.get_by_role("button", name="Connect Claude Code").click()
     restart = page.locator("#claude-restart")
     expect(restart).to_contain_text("restart Claude Code")

@@ -18,11 +18,9 @@ from typing import Any, Iterator
 
 import pytest
 
-from server.settings_page import login_url
-from tests.server.settings_page.conftest import PROVIDER_KEY, SCREENSHOTS
+from tests.server.settings_page.conftest import PROVIDER_KEY, SCREENSHOTS, open_settings
 from tests.server.settings_page.test_catalogues import FILES, STATIC, forms, load
-from tests.server.settings_page.test_settings_browser import (ARGS, CHROMIUM, OPENAI_STREAM, browser,  # noqa: F401
-                                                              messages)
+from tests.server.settings_page.test_settings_browser import CHROMIUM, OPENAI_STREAM, messages
 from tests.support.fake_upstream import sse_file_script
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -70,19 +68,13 @@ def shot(page: Any, name: str) -> None:
 
 
 @pytest.fixture
-def zh_page(browser) -> Iterator[Any]:  # noqa: F811
+def zh_page(browser) -> Iterator[Any]:
     contexts = []
 
     def make(server: Any, locale: str = "zh-CN") -> Any:
         ctx = browser.new_context(viewport={"width": 1240, "height": 860}, locale=locale, reduced_motion="reduce")
         contexts.append(ctx)
-        page = ctx.new_page()
-        page.set_default_timeout(15000)
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.js_errors = errors
-        page.goto(login_url(server.app, server.port))
-        return page
+        return open_settings(ctx, server)
 
     yield make
     for ctx in contexts:

@@ -12,23 +12,14 @@ from pathlib import Path
 import pytest
 
 from server.usage import cli
-from tests.conftest import gateway_config
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "usage"))
-from seed import seed  # noqa: E402
+from seed import seeded_server  # noqa: E402
 
 
 @pytest.fixture
 def seeded(tmp_path, upstream, make_server, signed_in, monkeypatch):
-    home = tmp_path / "home0"  # make_server's first home
-    home.mkdir()
-    seed(home / "usage.sqlite3")
-    cfg = gateway_config(upstream.url)
-    cfg["providers"]["deepseek"] = {"type": "anthropic", "base_url": "https://api.deepseek.com/anthropic",
-                                    "api_key": "env:DS", "models": ["deepseek-chat"], "name": "DeepSeek"}
-    cfg["routes"]["cheap"] = {"name": "Cheap", "default": "deepseek/deepseek-chat"}
-    server = make_server(cfg)
-    monkeypatch.setenv("SWITCHBOARD_HOME", str(home))
+    server = seeded_server(tmp_path, upstream, make_server, monkeypatch)
     return server, signed_in(server)
 
 

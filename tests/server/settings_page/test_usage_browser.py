@@ -11,27 +11,21 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import sys
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
-from server.settings_page import login_url
 from server.settings_page.common import STATIC_DIR
 from server.usage import cli
-from tests.conftest import gateway_config
-from tests.server.settings_page.conftest import SCREENSHOTS
+from tests.server.settings_page.conftest import CHROMIUM, SCREENSHOTS, open_settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "usage"))
-from seed import seed  # noqa: E402
+from seed import seeded_server  # noqa: E402
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
-CHROMIUM = os.environ.get("SWITCHBOARD_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 pytestmark = [
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}"),
     pytest.mark.skipif(not (STATIC_DIR / "core.js").exists(),
@@ -39,39 +33,15 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        b.close()
-
-
 @pytest.fixture
 def seeded(tmp_path, upstream, make_server, monkeypatch):
-    home = tmp_path / "home0"
-    home.mkdir()
-    seed(home / "usage.sqlite3")
-    cfg = gateway_config(upstream.url)
-    cfg["providers"]["deepseek"] = {"type": "anthropic", "base_url": "https://api.deepseek.com/anthropic",
-                                    "api_key": "env:DS", "models": ["deepseek-chat"], "name": "DeepSeek"}
-    cfg["routes"]["cheap"] = {"name": "Cheap", "default": "deepseek/deepseek-chat"}
-    server = make_server(cfg)
-    monkeypatch.setenv("SWITCHBOARD_HOME", str(home))
-    return server
+    return seeded_server(tmp_path, upstream, make_server, monkeypatch)
 
 
 def _open(browser, server, scheme: str = "light") -> Any:
     ctx = browser.new_context(viewport={"width": 1240, "height": 900}, color_scheme=scheme,
                               reduced_motion="reduce", accept_downloads=True, locale="en-US")
-    page = ctx.new_page()
-    page.set_default_timeout(15000)
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("console", lambda m: errors.append(m.text)
-            if m.type == "error" and not m.text.startswith("Failed to load resource") else None)
-    page.js_errors = errors
-    page.goto(login_url(server.app, server.port))
+    page = open_settings(ctx, server, console_errors=True)
     page.locator("#nav a[data-view=usage]").click()
     expect(page.locator("#usage-totals")).to_be_visible()
     return page

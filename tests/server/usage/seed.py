@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 from server.usage.history import History, Row
 from server.usage.query import start_of_day
+from tests.conftest import gateway_config
 
 
 def row(ts: float, provider: str = "deepseek", model: str = "deepseek-chat", route: str = "everyday", *,
@@ -39,3 +41,19 @@ def seed(path: Path, now: float | None = None) -> dict:
     h.flush()
     h.close()
     return {"rows": rows}
+
+
+def seeded_server(tmp_path: Path, upstream: Any, make_server: Any, monkeypatch: Any) -> Any:
+    """A live Switchboard whose home (make_server's first, ``home0``) holds
+    the seeded history, with a DeepSeek provider and a "cheap" route on top
+    of the test gateway config; ``switchboard usage`` reads the same home."""
+    home = tmp_path / "home0"  # make_server's first home
+    home.mkdir()
+    seed(home / "usage.sqlite3")
+    cfg = gateway_config(upstream.url)
+    cfg["providers"]["deepseek"] = {"type": "anthropic", "base_url": "https://api.deepseek.com/anthropic",
+                                    "api_key": "env:DS", "models": ["deepseek-chat"], "name": "DeepSeek"}
+    cfg["routes"]["cheap"] = {"name": "Cheap", "default": "deepseek/deepseek-chat"}
+    server = make_server(cfg)
+    monkeypatch.setenv("SWITCHBOARD_HOME", str(home))
+    return server
