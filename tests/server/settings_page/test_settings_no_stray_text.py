@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.server.settings_page.conftest import PROVIDER_KEY, openai_provider
-from tests.server.settings_page.test_settings_browser import (  # noqa: F401  (fixtures)
-    CHROMIUM, browser, expect, new_page)
+from tests.server.settings_page.conftest import CHROMIUM, PROVIDER_KEY, openai_provider
+from tests.server.settings_page.test_settings_browser import expect, new_page  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.skipif(not __import__("pathlib").Path(CHROMIUM).exists(), reason="no Chromium")
 

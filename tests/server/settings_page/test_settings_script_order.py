@@ -13,7 +13,8 @@ import time
 import pytest
 
 from server.settings_page import login_url
-from tests.server.settings_page.test_settings_browser import CHROMIUM, browser, expect  # noqa: F401  (fixture)
+from tests.server.settings_page.conftest import CHROMIUM
+from tests.server.settings_page.test_settings_browser import expect
 
 pytestmark = pytest.mark.skipif(not __import__("pathlib").Path(CHROMIUM).exists(), reason="no Chromium")
 
