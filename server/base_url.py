@@ -23,6 +23,14 @@ def url_identity(url: str) -> tuple[str, str, int | None, str] | None:
     return scheme, parts.hostname.lower(), port or _DEFAULT_PORTS[scheme], parts.path.rstrip("/")
 
 
+def host_of(url: str) -> str:
+    """The "host:port" part of a URL, as a person would name the server."""
+    try:
+        return urlsplit(url).netloc or url
+    except ValueError:
+        return url
+
+
 def same_base_url(a: str, b: str) -> bool:
     ia = url_identity(a)
     return ia is not None and ia == url_identity(b)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Iterable
 
+from server.base_url import host_of
 from server.settings_page import probe
 
 
@@ -23,7 +24,7 @@ def reason(entry: Any, pconf: Any) -> tuple[str, dict[str, Any]]:
     error = str(getattr(entry, "error", "") or "")
     if entry.status < 400 or not error.startswith(CONNECT_FAILED) or pconf is None:
         return "", {}
-    params: dict[str, Any] = {"host": probe.host_of(pconf.base_url)}
+    params: dict[str, Any] = {"host": host_of(pconf.base_url)}
     if "timed out" in error:
         return ("timeout_here" if probe.is_local_host(pconf.base_url) else "timeout"), params
     return probe.unreachable(pconf, params), params

@@ -14,7 +14,7 @@ import re
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
-from server.base_url import same_base_url  # noqa: F401  (edits.same_base_url for the screens)
+from server.base_url import host_of, same_base_url  # noqa: F401  (edits.same_base_url for the screens)
 from server.config import PROVIDER_TYPES, TARGET_SLOTS
 from server.errors import InvalidRequest
 from server.providers.presets import preset
@@ -100,7 +100,9 @@ def provider_fields(body: dict[str, Any], current: dict[str, Any] | None) -> dic
                     limit=2000)
     if not re.match(r"^https?://[^\s/]+", base_url):
         raise BadInput("bad_url", "base_url")
-    name = text(body, "name", default=str(entry.get("name") or (row or {}).get("name", "")))
+    # A custom server without a name is shown by its address, never as "Custom (…)".
+    preset_name = "" if row is None else host_of(base_url) if preset_id.startswith("custom-") else row.get("name", "")
+    name = text(body, "name", default=str(entry.get("name") or preset_name))
     entry.update({"type": kind, "base_url": base_url})
     if name:
         entry["name"] = name

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import httpx
 import orjson
 
+from server.base_url import host_of
 from server.config import ProviderConfig
 from server.errors import ConnectionFailed, SwitchboardError
 from server.providers import http
@@ -32,14 +33,6 @@ def local_app(pconf: ProviderConfig) -> str:
     """"Ollama" / "LM Studio" when the provider is a local app we know."""
     row = (preset(pconf.profile) if pconf.profile else None) or guess_preset(pconf.base_url)
     return str(row.get("local_app", "")) if row else ""
-
-
-def host_of(url: str) -> str:
-    try:
-        parts = urlsplit(url)
-        return parts.netloc or url
-    except ValueError:
-        return url
 
 
 def is_local_host(url: str) -> bool:

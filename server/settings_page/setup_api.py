@@ -17,7 +17,7 @@ from typing import Any
 from quart import Response
 
 from server.routes.common import gateway
-from server.settings_page import edits, probe
+from server.settings_page import edits
 from server.settings_page.common import bp, json_response, read_body, save_key_after_validation, update
 from server.settings_page.providers_api import add_provider
 
@@ -90,9 +90,6 @@ async def setup() -> Response:
         pid = existing_provider(data, body)
         reused_provider = pid is not None
         if pid is None:
-            if str(body.get("preset") or "").startswith("custom-") and not edits.text(body, "name"):
-                # A custom server without a name is shown by its address, never as "Custom (…)".
-                body["name"] = probe.host_of(edits.text(body, "base_url", limit=2000))
             pid, key = add_provider(data, body)
         else:
             entry = dict(data["providers"][pid])

@@ -209,6 +209,23 @@ def test_draft_test_uses_pasted_key_without_saving(make_server, signed_in, upstr
     assert server.secrets.get("draft") is None
 
 
+def test_unnamed_custom_server_is_named_by_its_address_in_test_results(make_server, signed_in):
+    from tests.support.live_server import free_port
+
+    server = make_server({})
+    api = signed_in(server)
+    port = free_port()
+    result = api.call("POST", "test", {"preset": "custom-openai", "base_url": f"http://127.0.0.1:{port}/v1",
+                                       "model": "m"}).json()
+    assert result["ok"] is False
+    assert result["params"]["provider"] == f"127.0.0.1:{port}"
+    assert "Custom" not in json.dumps(result)
+    # Saved without a name, it keeps that name.
+    pid = api.call("POST", "providers", {"preset": "custom-openai", "base_url": f"http://127.0.0.1:{port}/v1",
+                                         "models": ["m"]}).json()["id"]
+    assert json.loads(server.settings.config_path.read_text())["providers"][pid]["name"] == f"127.0.0.1:{port}"
+
+
 def test_unreachable_local_app_is_named(make_server, signed_in):
     from tests.support.live_server import free_port
 
