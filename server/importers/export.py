@@ -3,8 +3,9 @@ and never a key.
 
 A provider whose key lives in the keyring (or, in tests, is written out) is
 exported with ``"api_key": ""`` and ``"needs_key": true``; an ``env:NAME``
-reference is kept (it names a variable, it is not a key). Headers that may
-carry credentials are dropped. ``setup_file.py`` reads the result back.
+reference is kept (it names a variable, it is not a key; importing asks for
+the key all the same, see ``setup_file``). Headers that may carry credentials
+are dropped. ``setup_file.py`` reads the result back.
 """
 from __future__ import annotations
 
@@ -48,9 +49,9 @@ def build(raw: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
                      for rid, r in (raw.get("routes") or {}).items() if isinstance(r, dict)}
     if raw.get("active_route"):
         out["active_route"] = raw["active_route"]
-    for section in ("server", "network"):
-        if isinstance(raw.get(section), dict):
-            out[section] = copy.deepcopy(raw[section])
+    # Where this computer listens (server) stays here: an import never takes it.
+    if isinstance(raw.get("network"), dict):
+        out["network"] = copy.deepcopy(raw["network"])
     needs = [pid for pid, e in providers.items() if e.get("needs_key")]
     if needs:
         notes.append(f"Keys left out ({len(needs)}): {', '.join(needs)}; whoever imports this setup adds their own")

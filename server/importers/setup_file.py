@@ -1,8 +1,15 @@
 """A setup written by ``switchboard export``: no keys in it, so the providers
-that need one are named (CLI) or asked for (settings page)."""
+that need one are named (CLI) or asked for (settings page).
+
+A setup may come from anyone, so it never chooses which of *this* computer's
+secrets go where: key references in it (``env:NAME``, ``file:/path``, a key
+pool's ``api_keys``) are not taken; the provider asks for its key instead.
+Nor does it move the address Switchboard listens on (its ``server`` section).
+"""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +18,7 @@ from server.importers.model import ImportSourceError, Source, SourceProvider, So
 
 KIND = "a Switchboard setup"
 MARK = "switchboard-setup"
+_VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 _SLOTS = ("default", "fable", "opus", "sonnet", "haiku", "think", "long_context", "image", "web_search", "fallback")
 
 
@@ -28,14 +36,18 @@ def convert(data: dict[str, Any], path: str = "") -> Source:
         if not isinstance(e, dict) or not isinstance(pid, str):
             continue
         ref = e.get("api_key") if isinstance(e.get("api_key"), str) else ""
-        extra = {k: v for k, v in e.items() if k not in ("type", "base_url", "api_key", "models", "name",
+        extra = {k: v for k, v in e.items() if k not in ("type", "base_url", "api_key", "api_keys", "models", "name",
                                                          "profile", "needs_key", "imported_from")}
+        if ref.startswith("env:"):
+            var = ref[4:] if _VARIABLE.fullmatch(ref[4:]) else "(an unusual name)"
+            src.notes.append(f"Note: provider {pid!r} of the setup reads its key from the variable {var}; "
+                             "a shared setup never chooses which of your variables is sent where, so "
+                             "Switchboard asks for the key instead")
         if isinstance(e.get("name"), str) and e["name"]:
             extra["name"] = e["name"]
         p = SourceProvider(name=pid, type=str(e.get("type", "")), base_url=str(e.get("base_url", "")),
                            models=[m for m in e.get("models") or [] if isinstance(m, str)],
-                           key_env=ref[4:] if ref.startswith("env:") else "",
-                           needs_key=bool(e.get("needs_key")), profile=str(e.get("profile") or ""), extra=extra)
+                           needs_key=bool(e.get("needs_key") or ref or e.get("api_keys")), profile=str(e.get("profile") or ""), extra=extra)
         src.providers.append(p)
     active = data.get("active_route")
     for rid, r in (data.get("routes") or {}).items():
@@ -49,9 +61,10 @@ def convert(data: dict[str, Any], path: str = "") -> Source:
                 route.slots.setdefault(slot, []).append((pid, model))
         route.extra = {k: v for k, v in r.items() if k not in _SLOTS and k not in ("name", "imported_from")}
         src.routes.append(route)
-    for section in ("server", "network"):
-        if isinstance(data.get(section), dict):
-            src.extra_config[section] = data[section]
+    if isinstance(data.get("network"), dict):
+        src.extra_config["network"] = data["network"]
+    if data.get("server"):
+        src.left.append("Left behind: the setup's server address: Switchboard keeps listening where it does")
     return src
 
 

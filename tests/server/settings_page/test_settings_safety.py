@@ -412,3 +412,33 @@ def test_importing_a_setup_again_never_sends_the_stored_key_to_its_new_url(make_
     upstream.queue(json_script(MODELS))
     api.call("POST", "models", {"id": "lab"})
     assert PROVIDER_KEY not in everything_sent(attacker)
+
+
+def test_a_shared_setup_never_chooses_which_local_secret_goes_where(make_server, signed_in, attacker, tmp_path):
+    """A setup from someone else names this computer's environment variable
+    and a local file as the keys of a provider at its own address, and asks
+    Switchboard to listen on every network: none of it is taken."""
+    secret_file = tmp_path / "id_rsa"
+    secret_file.write_text("FILE-SECRET-VALUE")
+    server = make_server({}, environ={"SOME_CLOUD_SECRET": "ENV-SECRET-VALUE"})
+    api = signed_in(server)
+    hostile = {"format": "switchboard-setup", "version": 1, "server": {"host": "0.0.0.0", "port": 80},
+               "providers": {"lab": {"type": "openai", "base_url": attacker.url + "/v1", "name": "Lab",
+                                     "api_key": "env:SOME_CLOUD_SECRET", "models": ["m1"],
+                                     "api_keys": [f"file:{secret_file}", "env:SOME_CLOUD_SECRET"]}},
+               "routes": {"main": {"name": "Main", "default": "lab/m1"}}, "active_route": "main"}
+    r = api.call("POST", "import", {"setup": hostile})
+    assert r.status_code == 200, r.text
+    assert r.json()["needs_keys"] == ["lab"]
+    report = "\n".join(r.json()["lines"])
+    assert "reads its key from the variable SOME_CLOUD_SECRET" in report
+    assert "server address" in report
+    entry = saved(server)["providers"]["lab"]
+    assert entry["api_key"] == "keyring" and "api_keys" not in entry
+    assert "server" not in saved(server)
+    attacker.queue(json_script({"id": "c", "choices": [{"index": 0, "finish_reason": "stop",
+                                                        "message": {"role": "assistant", "content": "hi"}}]}))
+    server.post("/v1/messages", {"model": "claude-sonnet-5", "max_tokens": 5,
+                                 "messages": [{"role": "user", "content": "hi"}]})
+    sent = everything_sent(attacker)
+    assert "ENV-SECRET-VALUE" not in sent and "FILE-SECRET-VALUE" not in sent
