@@ -22,10 +22,6 @@ from server.settings_page.common import bp, json_response, read_body, save_key_a
 from server.settings_page.providers_api import add_provider
 
 
-def _same_url(a: str, b: str) -> bool:
-    return a.strip().rstrip("/").lower() == b.strip().rstrip("/").lower()
-
-
 def existing_provider(data: dict[str, Any], body: dict[str, Any]) -> str | None:
     """The provider this guide run describes, if one is saved already: same
     API type and base URL, and the same service (preset) when both name one."""
@@ -34,7 +30,7 @@ def existing_provider(data: dict[str, Any], body: dict[str, Any]) -> str | None:
     for pid, entry in data["providers"].items():
         if not isinstance(entry, dict):
             continue
-        if entry.get("type") != wanted["type"] or not _same_url(str(entry.get("base_url", "")), wanted["base_url"]):
+        if entry.get("type") != wanted["type"] or not edits.same_base_url(str(entry.get("base_url", "")), wanted["base_url"]):
             continue
         profile = str(entry.get("profile") or "")
         if profile and preset_id and not preset_id.startswith("custom-") and profile != preset_id:
