@@ -130,7 +130,7 @@ def run_tray(app) -> int:  # type: ignore[no-untyped-def]
     pystray, backend = loaded
     log.info("tray: using the %s backend", backend)
     try:
-        icon = TrayIcon(pystray, backend, on_action=app.actions.run)
+        icon = TrayIcon(pystray, backend, on_action=app.actions.run, state=app.state)
     except Exception as exc:
         return _no_tray(app, f"the {backend} tray failed ({type(exc).__name__})")
     icon.install_signal_handlers(app.quit)

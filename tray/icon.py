@@ -177,14 +177,17 @@ def describe(pystray_menu: Any) -> list[dict[str, Any]]:
 class TrayIcon:
     """pystray.Icon, fed from AppState; every method is safe from any thread."""
 
-    def __init__(self, pystray: Any, backend: str, on_action: Callable[[str, Any], None]) -> None:
+    def __init__(self, pystray: Any, backend: str, on_action: Callable[[str, Any], None],
+                 state: AppState | None = None) -> None:
+        """``state``: what the app knows already, so the first menu tells the
+        truth (an empty AppState would read "Not set up yet")."""
         self.pystray = pystray
         self.backend = backend
         self.caps = caps_of(pystray.Icon)
         self._on_action = on_action
-        self._state = AppState()
-        self.icon = pystray.Icon("switchboard", icons.render("working"), "Switchboard",
-                                 menu=self._menu_for(self._state))
+        self._state = state or AppState()
+        image = icons.render(menu.icon_state(self._state) if state else "working")
+        self.icon = pystray.Icon("switchboard", image, "Switchboard", menu=self._menu_for(self._state))
         if backend == "xorg":
             _xorg_listen_for_clicks(self.icon)
 

@@ -51,3 +51,16 @@ def test_caps_follow_backend_flags() -> None:
 def test_unknown_backend_means_no_tray(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PYSTRAY_BACKEND", "no-such-backend")
     assert load_pystray() is None
+
+
+def test_the_first_menu_is_the_apps_state_not_an_empty_one(pystray) -> None:
+    """The icon is made while the server may already answer: its first menu
+    must not say "Not set up yet" for a set-up app (seen in the real tray
+    between the icon's creation and its first update)."""
+    from tray.icon import TrayIcon
+
+    state = AppState(phase="running", has_providers=True, active_route="a", routes=(RouteItem("a", "A (X)"),))
+    icon = TrayIcon(pystray, "dummy", on_action=lambda action, arg: None, state=state)
+    texts = [d.get("text") for d in icon.rendered()]
+    assert texts[0] == "Running on 127.0.0.1:3456 · A (X)"
+    assert not any("Not set up" in (t or "") for t in texts)

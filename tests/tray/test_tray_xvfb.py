@@ -93,7 +93,7 @@ def test_real_tray_switch_route_screenshot_quit(tmp_path: Path, tray_host, tray_
 
         entries = control(port, secret, "menu").json()["entries"]
         texts = [e.get("text") for e in entries]
-        assert texts[0] == f"Running on 127.0.0.1:{port} · Careful (OpenAI)"
+        assert texts[0] == f"Running on 127.0.0.1:{port} · Careful (OpenAI)", proc.stderr
         assert entries[texts.index("Careful (OpenAI)")]["checked"] is True
         assert entries[texts.index("Everyday (DeepSeek)")]["checked"] is False
         # The server answers before the icon loads (issue 13.4): wait for the icon.
