@@ -134,14 +134,28 @@ def instance_info(home: Path, timeout: float = 15) -> dict[str, Any]:
 
 def menu_screenshot(path: Path) -> None:
     """Click the docked icon (right end of trayer's strip) so the menu shows,
-    screenshot the whole display to ``path``, close the menu."""
+    screenshot the whole display to ``path``, close the menu. A click that
+    lands while the icon is still being docked opens nothing: the area under
+    the icon is compared with a shot taken before, and the click repeated."""
+    from PIL import Image, ImageChops
+
     assert shutil.which("xdotool"), "xdotool is needed to open the menu (test.sh installs it)"
     path.parent.mkdir(parents=True, exist_ok=True)
     geometry = subprocess.run(["xdotool", "getdisplaygeometry"], capture_output=True, text=True).stdout.split()
     width = int(geometry[0]) if geometry else 1280
-    subprocess.run(["xdotool", "mousemove", str(width - 16), "16", "click", "1"], check=False)
-    time.sleep(1.0)
-    subprocess.run(["import", "-window", "root", str(path)], check=True, timeout=30)
+    before = path.with_name(path.stem + ".before.png")
+    subprocess.run(["import", "-window", "root", str(before)], check=True, timeout=30)
+    under_icon = (max(0, width - 400), 34, width, 400)
+    for _ in range(4):
+        subprocess.run(["xdotool", "mousemove", str(width - 16), "16", "click", "1"], check=False)
+        time.sleep(1.0)
+        subprocess.run(["import", "-window", "root", str(path)], check=True, timeout=30)
+        with Image.open(before) as a, Image.open(path) as b:
+            if ImageChops.difference(a.convert("RGB").crop(under_icon), b.convert("RGB").crop(under_icon)).getbbox():
+                break
+        subprocess.run(["xdotool", "key", "Escape"], check=False)
+        time.sleep(0.5)
+    before.unlink(missing_ok=True)
     subprocess.run(["xdotool", "key", "Escape"], check=False)
     time.sleep(0.3)
     assert path.stat().st_size > 1000
