@@ -74,8 +74,10 @@ SCENARIOS = [
     Scenario("stream50-c32", "50-chunk stream, C=32", True, 32, "bench-n50-d0", 50),
     Scenario("paced64", "64 streams x 50 chunks, 5 ms apart", True, 64, "bench-n50-d5", 50),
     Scenario("cc30k-c1", "Claude Code request (fixture), C=1", True, 1, "bench-n20-d0", 20, fixture=True),
+    Scenario("paced256", "256 streams x 50 chunks, 5 ms apart", True, 256, "bench-n50-d5", 50),
 ]
-EXTRA = ("startup", "soak")
+EXTRA = ("idle1000", "startup", "soak")
+IDLE_CONNECTIONS = 1000
 ALL_NAMES = [s.name for s in SCENARIOS] + list(EXTRA)
 
 
@@ -311,6 +313,31 @@ async def run_startup(args: argparse.Namespace, home: Path, config: Path, mock: 
             "rss_after_first_200_mb": statistics.median(rss)}
 
 
+async def run_idle(args: argparse.Namespace, gw: Gateway, mock: Mock) -> dict[str, Any]:
+    """Issue 22: 1,000 keep-alive client connections, each served one tiny
+    request and then left idle; the gateway's RSS before and while they are
+    open gives the memory per idle connection. Measured well inside the
+    gateway's keep-alive limit (it closes idle connections after 5 s)."""
+    count = 50 if args.smoke else IDLE_CONNECTIONS
+    port, raw = raw_request("passthrough", request_body(SCENARIOS[0], None), "bench", mock.port, gw.port)
+    await asyncio.sleep(0.5)
+    before = rss_mb(gw.pid)[0]
+    conns = [loadgen.Conn(HOST, port) for _ in range(count)]
+    try:
+        results: list[loadgen.Result] = []
+        for i in range(0, count, 100):  # 100 at a time: the whole set opens in about a second
+            results += await asyncio.gather(*(c.request(raw, False) for c in conns[i:i + 100]))
+        await asyncio.sleep(0.3)
+        during = rss_mb(gw.pid)[0]
+    finally:
+        for c in conns:
+            c.close()
+    return {"connections": count, "errors": sum(not r.ok for r in results),
+            "error_samples": [r.error for r in results if not r.ok][:3],
+            "rss_before_mb": before, "rss_open_mb": during,
+            "kb_per_connection": (during - before) * 1024 / count}
+
+
 async def run_soak(args: argparse.Namespace, gw: Gateway, mock: Mock) -> dict[str, Any]:
     seconds = 2.0 if args.smoke else args.soak_seconds
     interval = max(0.5, seconds / 60)
@@ -385,18 +412,28 @@ def check_targets(res: dict[str, Any]) -> list[dict[str, Any]]:
             for t in ("translated", "passthrough"):
                 per = (sc[scn]["targets"][t]["gateway_cpu_ms_per_req"]
                        - sc["tiny-c1"]["targets"][t]["gateway_cpu_ms_per_req"]) * 1000 / sc[scn]["chunks"]
+                limit = 25 if t == "translated" else 10  # issue 22
                 add(f"per-chunk gateway CPU, {scn} ({t}) [(stream - tiny)/chunks]",
-                    round(per, 1), "<= 30 us", per <= 30)
+                    round(per, 1), f"<= {limit} us", per <= limit)
     for t, v in both("cc30k-c1", "gateway_cpu_ms_per_req"):
         add(f"Claude Code request gateway CPU/request ({t})", round(v, 3), "<= 2.5 ms", v <= 2.5)
     if "paced64" in sc:
         for t in ("translated", "passthrough"):
             s = sc["paced64"]["targets"][t]
             add(f"64x5ms streams errors ({t})", s["errors"], "0", s["errors"] == 0)
-            add(f"64x5ms streams added TTFT p50 ({t})", round(s["added_ttft_p50_ms"], 3), "<= 10 ms",
-                s["added_ttft_p50_ms"] <= 10)
+            add(f"64x5ms streams added TTFT p50 ({t})", round(s["added_ttft_p50_ms"], 3), "<= 15 ms",
+                s["added_ttft_p50_ms"] <= 15)
+            add(f"64x5ms streams added p50 total ({t})", round(s["added_p50_ms"], 3), "<= 15 ms",
+                s["added_p50_ms"] <= 15)
             add(f"64x5ms streams longest stall ({t}; direct {sc['paced64']['targets']['direct']['max_stall_ms']:.1f})",
-                round(s["max_stall_ms"], 2), "<= 10 ms", s["max_stall_ms"] <= 10)
+                round(s["max_stall_ms"], 2), "<= 15 ms", s["max_stall_ms"] <= 15)
+    if "paced256" in sc:
+        for t in ("translated", "passthrough"):
+            s = sc["paced256"]["targets"][t]
+            add(f"256x5ms streams errors ({t})", s["errors"], "0", s["errors"] == 0)
+    if "idle" in res:
+        add(f"{res['idle']['connections']} idle keep-alive connections: errors", res["idle"]["errors"], "0",
+            res["idle"]["errors"] == 0)
     mem = res.get("memory", {})
     if "idle_mb" in mem:
         add("RSS idle (after load)", round(mem["idle_mb"], 1), "<= 60 MB", mem["idle_mb"] <= 60)
@@ -450,6 +487,10 @@ def table(res: dict[str, Any]) -> str:
         m = res["memory"]
         out.append(f"RSS: fresh idle {fmt(m.get('fresh_idle_mb'), 1)} MB, idle after load {fmt(m.get('idle_mb'), 1)} MB, "
                    f"peak (VmHWM) {fmt(m.get('peak_mb'), 1)} MB")
+    if "idle" in res:
+        i = res["idle"]
+        out.append(f"{i['connections']} idle keep-alive connections: RSS {i['rss_before_mb']:.1f} -> {i['rss_open_mb']:.1f} MB "
+                   f"({i['kb_per_connection']:.1f} KB each), {i['errors']} errors")
     if "soak" in res:
         so = res["soak"]
         out.append(f"soak {so['seconds']:.0f} s: {so['requests']} requests, {so['errors']} errors, "
@@ -521,6 +562,9 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             res["scenarios"][sc.name] = await run_scenario(sc, args, gw, mock, fixture)
         await asyncio.sleep(1.0)
         res["memory"]["idle_mb"], res["memory"]["peak_mb"] = rss_mb(gw.pid)
+        if "idle1000" in wanted:
+            print("== idle1000", file=sys.stderr, flush=True)
+            res["idle"] = await run_idle(args, gw, mock)
         if "soak" in wanted:
             print(f"== soak ({2 if args.smoke else args.soak_seconds} s)", file=sys.stderr, flush=True)
             res["soak"] = await run_soak(args, gw, mock)
@@ -567,6 +611,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)  # 1,000 idle + 256 streaming sockets
+    if soft != resource.RLIM_INFINITY and soft < 4096:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (4096 if hard == resource.RLIM_INFINITY else min(4096, hard), hard))
     if args.pin:
         os.sched_setaffinity(0, {1})  # the load generator shares CPU 1 with the mock
     res = asyncio.run(main_async(args))

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-SCENARIOS = ["tiny-c1", "tiny-c32", "stream50-c1", "stream50-c32", "paced64", "cc30k-c1"]
+SCENARIOS = ["tiny-c1", "tiny-c32", "stream50-c1", "stream50-c32", "paced64", "cc30k-c1", "paced256"]
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(),
                                 reason="the benchmark reads /proc (Linux)")
@@ -51,5 +51,8 @@ def test_bench_smoke(tmp_path: Path) -> None:
     assert res["memory"]["fresh_idle_mb"] > 0 and res["memory"]["peak_mb"] > 0
     assert res["soak"]["requests"] > 0 and res["soak"]["errors"] == 0, res["soak"]["error_samples"]
     assert res["soak"]["rss_samples_mb"]
+    idle = res["idle"]  # issue 22: idle keep-alive connections, memory per connection
+    assert idle["connections"] > 0 and idle["errors"] == 0, idle["error_samples"]
+    assert idle["rss_open_mb"] > 0 and math.isfinite(idle["kb_per_connection"])
     assert res["targets"]  # every target reported as met / not met
     assert all(c["met"] in (True, False) for c in res["targets"])
