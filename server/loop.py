@@ -8,6 +8,7 @@ uvloop has no Windows build; there the standard asyncio loop serves.
 from __future__ import annotations
 
 import asyncio
+import gc
 
 
 def new_event_loop() -> asyncio.AbstractEventLoop:
@@ -16,3 +17,20 @@ def new_event_loop() -> asyncio.AbstractEventLoop:
     except ImportError:
         return asyncio.new_event_loop()
     return uvloop.new_event_loop()
+
+
+def quiet_gc() -> None:
+    """Keep the cyclic garbage collector off the stream path (issue 22).
+
+    Everything alive once the app is built (modules, catalogues, the
+    config) is moved out of the collector's sight with ``gc.freeze()``, so
+    a full collection no longer walks it; the youngest generation is
+    collected every 20,000 allocations instead of 700 (a stream's chunks
+    allocate a few dozen short-lived objects each, freed by reference
+    counting, not by the collector). Memory is still reclaimed: this only
+    makes the collector run less often.
+    """
+    gc.collect()
+    gc.freeze()
+    _, gen1, gen2 = gc.get_threshold()
+    gc.set_threshold(20_000, gen1, gen2)
