@@ -23,6 +23,8 @@ _MARK = b"event: error"
 
 def _held_suffix(data: bytes) -> int:
     """Length of the longest suffix of ``data`` that begins ``event: error``."""
+    if data.endswith(b"\n"):  # a read ending at a line end (nearly all): the mark has no newline
+        return 0
     for n in range(min(len(_MARK) - 1, len(data)), 0, -1):
         if data.endswith(_MARK[:n]):
             return n
