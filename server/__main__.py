@@ -15,7 +15,7 @@ from server.app import create_app
 from server.exposure import is_loopback
 from server.instance import InstanceLock, make_blueprint as make_instance_blueprint
 from server.logs import setup_file_logging
-from server.loop import new_event_loop, quiet_gc
+from server.loop import new_event_loop
 from server.runner import announce_address, hypercorn_config, raise_fd_limit
 from server.secrets import ACCESS_KEY_ENV
 from server.settings import Settings
@@ -120,7 +120,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"switchboard: config problem: {gw.config_error}", file=sys.stderr)
     announce_address(app, host, port)
     print(f"Switchboard listening on http://{host}:{port}", file=sys.stderr, flush=True)
-    quiet_gc()
     try:
         with asyncio.Runner(loop_factory=new_event_loop) as runner:
             runner.run(_serve(app, host, port))

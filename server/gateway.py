@@ -10,7 +10,6 @@ from __future__ import annotations
 import collections
 import contextlib
 import copy
-import gc
 import importlib
 import logging
 import os
@@ -24,6 +23,7 @@ import httpx
 from server import config as config_mod
 from server import fileio, network
 from server.claude_code import ClaudeCodeError, ClaudeCodeLink
+from server.loop import quiet_gc
 from server.config import Config, ConfigChangedOnDisk, ConfigError, ProviderConfig
 from server.dispatch import Dispatcher
 from server.errors import ApiError, AuthenticationFailed, NotFound, SwitchboardError
@@ -140,11 +140,7 @@ class Gateway:
 
     # -- lifecycle -------------------------------------------------------------
     async def startup(self) -> None:
-        # Move everything imported and built so far out of the collector's
-        # sight: a full collection otherwise walks ~200k long-lived objects
-        # (Quart, aiohttp, ...) and stalls every stream for tens of ms.
-        gc.collect()
-        gc.freeze()
+        quiet_gc()  # everything is imported and built by now
         if self.settings.redis_url or not self.members.empty:
             await self.start_shared()
 

@@ -20,15 +20,17 @@ def new_event_loop() -> asyncio.AbstractEventLoop:
 
 
 def quiet_gc() -> None:
-    """Keep the cyclic garbage collector off the stream path (issue 22).
+    """Keep the cyclic garbage collector off the stream path.
 
-    Everything alive once the app is built (modules, catalogues, the
-    config) is moved out of the collector's sight with ``gc.freeze()``, so
-    a full collection no longer walks it; the youngest generation is
+    Everything alive once the app is built (Quart, aiohttp, catalogues, the
+    config: ~200k objects) is moved out of the collector's sight with
+    ``gc.freeze()``, so a full collection no longer walks it and stalls
+    every stream for tens of ms (issue 7); the youngest generation is
     collected every 20,000 allocations instead of 700 (a stream's chunks
     allocate a few dozen short-lived objects each, freed by reference
-    counting, not by the collector). Memory is still reclaimed: this only
-    makes the collector run less often.
+    counting, not by the collector): on 64 paced streams the added time to
+    first token fell from ~30 to ~18 ms (issue 22). Memory is still
+    reclaimed: the collector only runs less often.
     """
     gc.collect()
     gc.freeze()

@@ -23,7 +23,7 @@ from typing import Any
 from hypercorn.asyncio import serve
 from hypercorn.config import Config as HypercornConfig
 
-from server.loop import new_event_loop, quiet_gc
+from server.loop import new_event_loop
 
 log = logging.getLogger("switchboard")
 
@@ -142,7 +142,6 @@ class ServerThread(threading.Thread):
 
     def run(self) -> None:
         raise_fd_limit()
-        quiet_gc()
         loop = new_event_loop()
         self.loop = loop
         asyncio.set_event_loop(loop)
