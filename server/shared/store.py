@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from typing import Any, Awaitable, Callable, TypeVar
 
@@ -116,13 +117,25 @@ class RedisStore:
             pass
 
 
-def redact(url: str) -> str:
-    from urllib.parse import urlsplit, urlunsplit
+_SECRET_PARAM = re.compile(r"pass|pwd|secret|token|auth|key", re.IGNORECASE)
 
-    parts = urlsplit(url)
-    if parts.password is None and parts.username is None:
-        return url
-    host = parts.hostname or ""
-    if parts.port:
-        host += f":{parts.port}"
-    return urlunsplit((parts.scheme, "***@" + host, parts.path, parts.query, parts.fragment))
+
+def redact(url: str) -> str:
+    """The Redis URL as it may be logged: no user or password, and no value
+    of a query parameter that can carry one (redis-py also reads
+    ``?password=``). Something that does not parse is not shown at all."""
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return "(a Redis address that does not parse)"
+    netloc = parts.netloc
+    if parts.password is not None or parts.username is not None:
+        netloc = "***@" + (parts.hostname or "") + (f":{port}" if port else "")
+    query = parts.query
+    if query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        query = urlencode([(k, "***" if _SECRET_PARAM.search(k) else v) for k, v in pairs], safe="*")
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))

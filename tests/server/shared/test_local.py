@@ -91,6 +91,15 @@ def test_an_unreachable_redis_costs_one_timeout_then_nothing_and_is_logged_once(
     assert redact("rediss://user:pw@host:6380/1") == "rediss://***@host:6380/1"
 
 
+def test_redact_hides_a_password_in_the_query_and_never_raises():
+    """redis-py also takes ``?password=``: such values never reach a log line."""
+    shown = redact("redis://host:6379/0?password=hunter2&socket_timeout=1")
+    assert "hunter2" not in shown and "socket_timeout=1" in shown and "host:6379" in shown
+    assert "s3cr3t" not in redact("redis://host/0?auth_token=s3cr3t")
+    assert redact("redis://host:6379/0") == "redis://host:6379/0"
+    assert "pw" not in redact("redis://u:pw@host:notaport/0")  # a bad port: not parsed, not shown
+
+
 def test_the_desktop_path_loads_neither_redis_nor_prometheus(tmp_path):
     """No SWITCHBOARD_REDIS_URL, no metrics token, no members: the gateway
     has no shared state and nothing of team mode is imported."""
