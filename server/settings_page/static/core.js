@@ -157,6 +157,17 @@
     location.replace("/settings/signed-out");
   }
   function problemText(r) { return t("problem." + (r.problem || "unknown"), r.params || {}); }
+  // A sentence the server words itself (server/said.py: {code, params, text}):
+  // its code from the catalogue, numbers written the page language's way;
+  // else its English text (`english`, for one kept from an older version).
+  function said(s, english) {
+    if (s && s.code && has(s.code)) {
+      const params = {};
+      for (const [k, v] of Object.entries(s.params || {})) params[k] = typeof v === "number" ? v.toLocaleString(LANG) : v;
+      return t(s.code, params);
+    }
+    return english !== undefined ? english : (s && s.text) || "";
+  }
 
   // ---- state and navigation ------------------------------------------------------
   let state = null;
@@ -406,7 +417,7 @@
   // ---- the namespace the screens' files share ------------------------------------------
   const SB = window.Switchboard = window.Switchboard || {};
   // Only what the screens' files (and the browser tests: t, setLanguage) use.
-  Object.assign(SB, { WORDS, has, t, setLanguage, h, nextId, field, main, toast, copyText, api, problemText, refresh,
+  Object.assign(SB, { WORDS, has, t, said, setLanguage, h, nextId, field, main, toast, copyText, api, problemText, refresh,
     providerName, targetLabel, VIEWS, show, focusMain, head, banners, renderResult, errorResult, reveal, isKeyNeeded,
     busy, presetById, openDialog, confirmDialog });
   Object.defineProperty(SB, "state", { get: () => state, set: (v) => { state = v; } });

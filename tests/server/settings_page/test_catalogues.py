@@ -4,6 +4,7 @@ well formed. The catalogues are read by running them in node, as the
 browser would (no hand-written JS parser)."""
 from __future__ import annotations
 
+import importlib
 import json
 import re
 import shutil
@@ -111,3 +112,21 @@ def test_the_check_catches_each_kind_of_mistake(tmp_path: Path) -> None:
     assert "zh-CN: missing common.cancel" in problems
     assert "zh-CN: common.saveAll is not an English key" in problems
     assert any(p.startswith("zh-CN: status.active placeholders") for p in problems)
+
+
+# The modules whose sentences the server words itself (server/said.py).
+SAID_MODULES = ["server.check.run"]
+
+
+def test_every_sentence_the_server_words_is_in_the_catalogue() -> None:
+    """Each code the server sends has a catalogue key (so zh-CN has it too,
+    by the check above) with the server's own English words."""
+    from server import said
+
+    for name in SAID_MODULES:
+        importlib.import_module(name)
+    en = load()["en"]
+    codes = {code: english for table in said.TABLES for code, english in table.items()}
+    assert len(codes) > 50
+    assert sorted(c for c in codes if c not in en) == []
+    assert sorted(c for c in codes if c in en and en[c] != codes[c]) == []

@@ -222,3 +222,44 @@ def test_signed_out_page_in_chinese(make_server, zh_page):
     assert page.evaluate("document.documentElement.lang") == "zh-CN"
     assert_no_english(page, english_ui_words() - {"settings", "link", "open"})  # the CLI command stays English
     shot(page, "signed-out")
+
+
+def test_check_with_claude_code_in_chinese(make_server, upstream, zh_page):
+    """The cards' titles, what happened and what to do come as codes (server/
+    check/run.py) and read Chinese; so does a provider without its key."""
+    from tests.server.check.test_check import FakeModel
+    from tests.support.fake_upstream import Script
+
+    upstream.default = Script(handler=FakeModel("reject_images"))
+    server = make_server({"providers": {
+        "fake": {"type": "openai", "base_url": upstream.url + "/v1", "api_key": "", "models": ["glm-4.6"], "name": "Fake"},
+        "locked": {"type": "openai", "base_url": upstream.url + "/v1", "api_key": "keyring", "models": ["m"],
+                   "name": "Locked"}}})
+    words = english_ui_words()
+    page = zh_page(server)
+    page.locator("article[data-provider=fake]").get_by_role("button", name="用 Claude Code 检查: Fake").click()
+    dialog = page.get_by_role("dialog", name="用 Claude Code 检查“Fake”")
+    dialog.get_by_label("包含长提示词").uncheck()
+    dialog.get_by_role("button", name="开始检查").click()
+    images = dialog.locator("li[data-check=images]")
+    expect(images).to_contain_text("✗ 有问题 · 图片（在消息中和工具结果中）")
+    expect(images).to_contain_text("建议：此模型不能接收图片：请在使用它的路由中添加图片槽位。")
+    expect(dialog.locator("li[data-check=context]")).to_contain_text("已跳过：长提示词这一步已关闭。")
+    expect(dialog.locator("li[data-check=tool_call]")).to_contain_text("并在收到结果后作答")
+    # The model's own answer, its tool's argument names and the provider's refusal are shown as they came.
+    text = shown_text(page)
+    assert "Hello there, all fine." in text and "image_url is only supported" in text
+    page.evaluate("""() => { for (const p of document.querySelectorAll('li[data-check] p'))
+        p.textContent = p.textContent.replace(/'Hello there, all fine.'/, '').replace("['file_path']", '')
+          .replace(/：.*image_url.*$/, ''); }""")
+    assert_no_english(page, words)
+    shot(page, "check")
+
+    # A provider whose key is not saved: the problem by its code, not the server's English.
+    dialog.get_by_role("button", name="关闭").click()
+    page.locator("article[data-provider=locked]").get_by_role("button", name="用 Claude Code 检查: Locked").click()
+    dialog = page.get_by_role("dialog", name="用 Claude Code 检查“Locked”")
+    dialog.get_by_role("button", name="开始检查").click()
+    expect(dialog.get_by_text("尚未为 Locked 保存密钥。请先粘贴一个。")).to_be_visible()
+    assert_no_english(page, words)
+    assert page.js_errors == []

@@ -1,0 +1,60 @@
+"""A sentence for a person, as a stable code and its params (issue 19).
+
+The server words some things a person reads itself: the cards of "Check
+with Claude Code", the spending-limit alerts, today's usage line, the
+"Claude Code moved" notice, the import report. Each is a :class:`Said`:
+its ``code`` (the settings page's catalogue key, static/strings.js), its
+``params`` and its English ``template``. The page shows ``t(code, params)``
+in its language, the tray ``_(template)`` through gettext (tray/locale);
+logs, the CLI and API clients read ``text``, English on purpose.
+
+Each module keeps its sentences in one :class:`Words` table, code ->
+English; tests/server/settings_page/test_catalogues.py checks that the
+page's English catalogue has every code with the same words.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+TABLES: list["Words"] = []
+
+
+def english(value: Any) -> str:
+    """A param as English text shows it: 60000 -> "60,000"."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Said:
+    code: str
+    template: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def words(self, template: str | None = None) -> str:
+        """``template`` (default: the English one) filled in with the params."""
+        return (template or self.template).format(**{k: english(v) for k, v in self.params.items()})
+
+    @property
+    def text(self) -> str:
+        return self.words()
+
+    def __str__(self) -> str:
+        return self.text
+
+    def as_json(self) -> dict[str, Any]:
+        """What the page reads: ``code`` and ``params`` for its catalogue, ``text`` the English."""
+        return {"code": self.code, "params": dict(self.params), "text": self.text}
+
+
+class Words(dict[str, str]):
+    """code -> English template; ``table(code, **params)`` is a :class:`Said`."""
+
+    def __init__(self, words: Mapping[str, str]) -> None:
+        super().__init__(words)
+        TABLES.append(self)
+
+    def __call__(self, code: str, **params: Any) -> Said:
+        return Said(code, self[code], params)
