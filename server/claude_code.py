@@ -30,8 +30,17 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from server.fileio import PRIVATE_FILE_MODE, atomic_write_json, own_private_dir, unique_path
+from server.said import Words
 
 log = logging.getLogger("switchboard")
+
+# Told in the tray (in the person's language, server/said.py) and logged
+# when Claude Code followed Switchboard to a new port; the settings page
+# says it with its own words (claude.moved, with the address).
+NOTICES = Words({
+    "claude.movedPort": "Switchboard moved to port {port} and Claude Code's settings now point there: "
+                        "restart Claude Code to use it.",
+}, shown_by=("tray",))
 
 KEYS = ("ANTHROPIC_BASE_URL", "ANTHROPIC_AUTH_TOKEN")
 DISABLE_ENV = "SWITCHBOARD_CLAUDE_CODE"  # "off": never touch Claude Code's settings (a shared server)

@@ -23,7 +23,7 @@ import httpx
 
 from server import config as config_mod
 from server import fileio, network
-from server.claude_code import ClaudeCodeError, ClaudeCodeLink
+from server.claude_code import NOTICES, ClaudeCodeError, ClaudeCodeLink
 from server.config import Config, ConfigChangedOnDisk, ConfigError, ProviderConfig
 from server.dispatch import Dispatcher
 from server.errors import ApiError, AuthenticationFailed, NotFound, SwitchboardError
@@ -32,6 +32,7 @@ from server.providers.aiohttp_transport import AiohttpTransport
 from server.providers.http import HttpxUpstream
 from server.providers.base import Provider
 from server.providers.presets import profile_for
+from server.said import Said
 from server.secrets import KeyringUnavailable, SecretStore
 from server.project_pins import PinnedProject, ProjectPinError, ProjectPins
 from server.session_pins import SessionPins
@@ -134,7 +135,7 @@ class Gateway:
         self.serving_host: str | None = None  # the bind address (0.0.0.0 reaches other computers)
         self.serving_port: int | None = None
         self.claude_code = ClaudeCodeLink(settings.home / "claude-code")
-        self.claude_code_notice: str | None = None
+        self.claude_code_notice: Said | None = None
         # Project folders pinned to a route (their .claude/settings.local.json).
         self.project_pins = ProjectPins(settings.home / "project-pins")
 
@@ -465,8 +466,7 @@ class Gateway:
         if key is not None:
             self._follow_projects(url, key)
         if moved:
-            self.claude_code_notice = (f"Switchboard moved to port {port} and Claude Code's settings "
-                                       "now point there: restart Claude Code to use it.")
+            self.claude_code_notice = NOTICES("claude.movedPort", port=str(port))
             log.warning("%s", self.claude_code_notice)  # the terminal of `python -m server` shows it
             self._notify("claude_code_moved")
         self._notify("address")

@@ -14,7 +14,7 @@ page's English catalogue has every code with the same words.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
 TABLES: list["Words"] = []
@@ -27,11 +27,20 @@ def english(value: Any) -> str:
     return str(value)
 
 
+# Chinese (and Japanese) sentences end in a full-width stop: no space after it.
+_NO_SPACE_AFTER = "。！？：；）"
+
+
+def joined(first: str, then: str) -> str:
+    return first + ("" if first.endswith(tuple(_NO_SPACE_AFTER)) else " ") + then
+
+
 @dataclass(frozen=True)
 class Said:
     code: str
     template: str
     params: Mapping[str, Any] = field(default_factory=dict)
+    then: "Said | None" = None   # a sentence that follows this one
 
     def words(self, template: str | None = None) -> str:
         """``template`` (default: the English one) filled in with the params."""
@@ -39,21 +48,31 @@ class Said:
 
     @property
     def text(self) -> str:
-        return self.words()
+        return joined(self.words(), self.then.text) if self.then else self.words()
 
     def __str__(self) -> str:
         return self.text
 
+    def and_then(self, then: "Said") -> "Said":
+        return replace(self, then=then)
+
     def as_json(self) -> dict[str, Any]:
         """What the page reads: ``code`` and ``params`` for its catalogue, ``text`` the English."""
-        return {"code": self.code, "params": dict(self.params), "text": self.text}
+        out: dict[str, Any] = {"code": self.code, "params": dict(self.params), "text": self.text}
+        if self.then:
+            out["then"] = self.then.as_json()
+        return out
 
 
 class Words(dict[str, str]):
-    """code -> English template; ``table(code, **params)`` is a :class:`Said`."""
+    """code -> English template; ``table(code, **params)`` is a :class:`Said`.
+    ``shown_by``: who words these sentences in the person's language, the
+    settings page (its catalogue keys are the codes) and/or the tray (its
+    gettext msgids are the English templates); the tests check both."""
 
-    def __init__(self, words: Mapping[str, str]) -> None:
+    def __init__(self, words: Mapping[str, str], shown_by: tuple[str, ...] = ("page",)) -> None:
         super().__init__(words)
+        self.shown_by = shown_by
         TABLES.append(self)
 
     def __call__(self, code: str, **params: Any) -> Said:

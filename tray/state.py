@@ -178,7 +178,8 @@ def _usage(gateway: Any) -> dict[str, Any]:
     svc = usage_service.of(gateway)
     if svc is None or not svc.recording:
         return {}
-    return {"usage_line": svc.today_line(), "usage_alert": svc.limit_reached() or svc.problem}
+    alert = svc.limit_reached() or svc.problem
+    return {"usage_line": i18n.said(svc.today_line()), "usage_alert": i18n.said(alert) if alert else None}
 
 
 def _folder_name(path: str) -> str:

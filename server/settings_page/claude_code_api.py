@@ -26,7 +26,7 @@ async def claude_code_view() -> Response:
     return json_response({"base_url": serving_base_url(), "access_key": access_key_or_none(gw),
                           "available": available,
                           "connected": await claude_code.connected_now(gw),
-                          "notice": gw.claude_code_notice if available else None})
+                          "notice": str(gw.claude_code_notice) if available and gw.claude_code_notice else None})
 
 
 @bp.post("/settings/api/claude-code/<action>")

@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tray import i18n
+from tray import i18n, menu
 
 REPO = Path(__file__).resolve().parents[2]
 PO = REPO / "tray" / "locale" / "zh_CN" / "LC_MESSAGES" / "switchboard.po"
@@ -46,10 +46,24 @@ def msgids(path: Path) -> list[str]:
     return [n.value for n in _message_nodes(ast.parse(path.read_text(encoding="utf-8")))]
 
 
+# The server's own sentences the tray shows (server/said.py): their English template is the msgid.
+SAID_MODULES = ["server.usage.service", "server.claude_code"]
+
+
+def server_msgids() -> set[str]:
+    import importlib
+
+    from server import said
+
+    for name in SAID_MODULES:
+        importlib.import_module(name)
+    return {english for table in said.TABLES if "tray" in table.shown_by for english in table.values()}
+
+
 def test_catalogue_has_every_message_and_keeps_placeholders() -> None:
     entries = po_entries(PO)
-    wanted = {m for src in TRANSLATED_SOURCES for m in msgids(src)}
-    assert len(wanted) > 20
+    wanted = {m for src in TRANSLATED_SOURCES for m in msgids(src)} | server_msgids()
+    assert len(wanted) > 20 and len(server_msgids()) > 15
     assert sorted(wanted - set(entries)) == []     # a message English has, the catalogue lacks
     assert sorted(set(entries) - wanted) == []     # a message nobody asks for any more
     for msgid, msgstr in entries.items():
@@ -142,5 +156,36 @@ def test_notifications_follow_the_choice() -> None:
         assert _("a message nobody translated") == "a message nobody translated"  # English, never a key
         i18n.use("en")
         assert _("Now using {name}") == "Now using {name}"
+    finally:
+        i18n.use(None)
+
+
+def test_the_servers_sentences_in_the_tray_follow_the_language() -> None:
+    """Today's line, a spending limit, a budget notice and "Claude Code moved"
+    come from the server as sentences (server/said.py); the tray words them."""
+    from server.claude_code import NOTICES
+    from server.usage.budget import Today, WORDS, today_line
+    from server.usage.history import describe_error
+
+    limit = WORDS("usage.reached.daily", spent="$5.02", limit="$5.00")
+    notice = WORDS("usage.notice.dailyReached", spent="$5.02", limit="$5.00").and_then(
+        WORDS("usage.notice.switched", route="便宜"))
+    moved = NOTICES("claude.movedPort", port="3457")
+    problem = describe_error(OSError(28, "No space left on device"), Path("/tmp/usage.sqlite3"))
+    try:
+        i18n.use("zh-CN")
+        assert i18n.said(today_line(Today("d", 3, 1_234_567, 0.84, 0))) == "今日：1.2 M 个 token · $0.84"
+        assert i18n.said(limit) == "已达到每日上限（$5.02 / $5.00）"
+        assert i18n.said(notice) == "已达到每日支出上限：$5.02 / $5.00。已切换到路由“便宜”。"
+        assert i18n.said(moved) == "Switchboard 已改用端口 3457，Claude Code 的设置也已指向那里：请重启 Claude Code 以使用它。"
+        assert i18n.said(problem).startswith("用量记录没有保存：磁盘已满。")
+        # The menu shows the state's usage lines as they were worded.
+        state = menu.AppState(phase="running", has_providers=True, usage_line=i18n.said(today_line(Today("d"))),
+                              usage_alert=i18n.said(limit), language="zh-CN")
+        shown = [e.text for e in menu.build(state) if e.kind == "status"]
+        assert shown[1:] == ["今日：0 个 token · $0.00", "已达到每日上限（$5.02 / $5.00）"]
+        i18n.use("en")
+        assert i18n.said(notice) == "Daily spending limit reached: $5.02 of $5.00. Switched to the route '便宜'."
+        assert i18n.said(moved) == moved.text
     finally:
         i18n.use(None)

@@ -13,6 +13,7 @@ import json
 import re
 import shutil
 import subprocess
+import time
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -262,4 +263,32 @@ def test_check_with_claude_code_in_chinese(make_server, upstream, zh_page):
     dialog.get_by_role("button", name="开始检查").click()
     expect(dialog.get_by_text("尚未为 Locked 保存密钥。请先粘贴一个。")).to_be_visible()
     assert_no_english(page, words)
+    assert page.js_errors == []
+
+
+def test_a_reached_spending_limit_in_chinese(make_server, upstream, zh_page):
+    """The limit the server reports (server/usage/budget.py) reads Chinese on
+    the Usage screen, as a banner and in the spending-limit card."""
+    from tests.conftest import UPSTREAM_FIXTURES, gateway_config
+    from tests.support.fake_upstream import json_script
+
+    cfg = gateway_config(upstream.url, kind="anthropic")
+    cfg["providers"]["up"]["base_url"] = upstream.url
+    cfg["prices"] = {"up/m1": {"input": 1000, "output": 1000}}
+    cfg["usage"] = {"budget": {"daily": 0.01}}
+    server = make_server(cfg)
+    upstream.default = json_script(json.loads((UPSTREAM_FIXTURES / "anthropic/message-text.json").read_text()))
+    assert server.post("/v1/messages", {"model": "claude-sonnet-4-5", "max_tokens": 10,
+                                        "messages": [{"role": "user", "content": "x"}]}).status_code == 200
+    usage = server.app.config["USAGE"]
+    deadline = time.monotonic() + 10
+    while usage.limit_reached() is None:
+        assert time.monotonic() < deadline, "the limit was never reached"
+        time.sleep(0.05)
+    page = zh_page(server)
+    page.locator("#nav").get_by_role("link", name="用量", exact=True).click()
+    expect(page.get_by_role("heading", name="用量与费用", exact=True)).to_be_visible()
+    expect(page.locator(".banner[role=status]")).to_have_text(re.compile(r"^已达到每日上限（\$0\.04 / \$0\.01）$"))
+    expect(page.locator("#usage-budget .status-bad")).to_have_text(re.compile(r"^已达到每日上限"))
+    assert_no_english(page, english_ui_words())
     assert page.js_errors == []
