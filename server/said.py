@@ -21,7 +21,8 @@ TABLES: list["Words"] = []
 
 
 def english(value: Any) -> str:
-    """A param as English text shows it: 60000 -> "60,000"."""
+    """A param as English text shows it: 60000 -> "60,000"; a sentence (a
+    param may be one, e.g. "3 models") its English text."""
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
     return str(value)
@@ -57,8 +58,10 @@ class Said:
         return replace(self, then=then)
 
     def as_json(self) -> dict[str, Any]:
-        """What the page reads: ``code`` and ``params`` for its catalogue, ``text`` the English."""
-        out: dict[str, Any] = {"code": self.code, "params": dict(self.params), "text": self.text}
+        """What the page reads: ``code`` and ``params`` for its catalogue, ``text`` the English.
+        A line that is plain text (not yet a sentence with a code) is ``{"text": …}``."""
+        params = {k: v.as_json() if isinstance(v, Said) else v for k, v in self.params.items()}
+        out: dict[str, Any] = {"code": self.code, "params": params, "text": self.text}
         if self.then:
             out["then"] = self.then.as_json()
         return out
@@ -77,3 +80,8 @@ class Words(dict[str, str]):
 
     def __call__(self, code: str, **params: Any) -> Said:
         return Said(code, self[code], params)
+
+
+def as_json(line: "Said | str") -> dict[str, Any]:
+    """A report line for the page: a sentence's code and params, or plain text."""
+    return line.as_json() if isinstance(line, Said) else {"text": str(line)}

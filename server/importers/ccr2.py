@@ -9,6 +9,7 @@ from typing import Any, Mapping
 
 from server.ccr_import.convert import CCRImportError, import_ccr, parse_ccr
 from server.importers.model import ImportSourceError
+from server.importers.report import from_line
 
 KIND = "claude-code-router 2"
 
@@ -46,7 +47,7 @@ class Ccr2Source:
                                 activate=activate)
         except CCRImportError as exc:
             raise ImportSourceError(f"{self.path}: {exc}") from None
-        plan.lines.append(f"From {self.kind} ({self.path}):")
+        plan.lines.append(from_line(self.kind, str(self.path)))
         plan.config = result.config
         plan.keys.update(collector.keys)
         plan.lines.extend(result.report)

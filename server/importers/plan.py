@@ -15,9 +15,12 @@ from urllib.parse import urlsplit
 
 from server import config as config_mod
 from server.base_url import same_base_url
-from server.importers.common import plural, sanitize_id, with_suffix
+from server.importers.common import sanitize_id, with_suffix
 from server.importers.model import ImportFailed, Source, SourceProvider
+from server.importers.report import REPORT, from_line, key_words, models_words
+from server.said import Said
 from server.secrets import KeyringUnavailable
+
 
 
 class SecretsLike(Protocol):
@@ -30,7 +33,7 @@ class SecretsLike(Protocol):
 class Plan:
     config: dict[str, Any]
     keys: dict[str, str] = field(default_factory=dict, repr=False)   # provider id -> key
-    lines: list[str] = field(default_factory=list)
+    lines: list[Said | str] = field(default_factory=list)                # the report (str: a reader's own line)
     needs_keys: list[str] = field(default_factory=list)              # provider ids
     created: list[str] = field(default_factory=list)                 # provider/route ids added or updated
     forget: list[str] = field(default_factory=list)                  # keyring entries whose provider moved
@@ -58,12 +61,6 @@ def build(sources: Iterable[Any], existing: dict[str, Any] | None, *, activate: 
         raise ImportFailed(f"the imported setup would not be a valid switchboard.json ({exc}); "
                            f"nothing was imported") from None
     return plan
-
-
-def _key_words(ref: str, needs: bool) -> str:
-    if needs:
-        return "needs a key"
-    return {"keyring": "key in the keyring", "": "no key"}.get(ref, f"key from ${ref[4:]}")
 
 
 def _free_id(candidates: Iterable[str], src: Source, existing: dict[str, Any], taken: set[str]) -> str | None:
@@ -121,7 +118,7 @@ def _entry(p: SourceProvider, src: Source) -> tuple[dict[str, Any], str | None, 
 def _add(plan: Plan, src: Source, *, activate: bool) -> bool:
     out = plan.config
     lines = plan.lines
-    lines.append(f"From {src.kind} ({src.path}):" if src.path else f"From {src.kind}:")
+    lines.append(from_line(src.kind, src.path))
     plan.providers_found += len(src.providers)
     ids: dict[str, str] = {}
     taken: set[str] = set()
@@ -144,10 +141,9 @@ def _add(plan: Plan, src: Source, *, activate: bool) -> bool:
         verb = "Added" if old is None else ("Unchanged" if old == entry else "Updated")
         if verb != "Unchanged":
             plan.created.append(pid)
-        host = urlsplit(p.base_url).netloc
-        renamed = f" as {pid!r}" if pid != p.name else ""
-        lines.append(f"{verb} provider {p.name!r}{renamed} ({p.type}, {host}, {plural(len(p.models), 'model')}, "
-                     f"{_key_words(entry['api_key'], needs)})")
+        code = f"import.line.provider{verb}" + ("As" if pid != p.name else "")
+        lines.append(REPORT(code, name=p.name, id=pid, type=p.type, host=urlsplit(p.base_url).netloc,
+                            models=models_words(len(p.models)), key=key_words(entry["api_key"], needs)))
     activated = False
     route_taken: set[str] = set()
     for route in src.routes:
@@ -168,23 +164,22 @@ def _add(plan: Plan, src: Source, *, activate: bool) -> bool:
             plan.created.append(rid)
         slots = ", ".join(f"{s}: {', '.join(v) if isinstance(v, list) else v}"
                           for s, v in entry.items() if s in config_mod.TARGET_SLOTS)
-        lines.append(f"{verb} route {rid!r} ({slots})")
+        lines.append(REPORT(f"import.line.route{verb}", id=rid, slots=slots))
         if activate and route.active and not activated:
             activated = True
             if out.get("active_route") != rid:
                 out["active_route"] = rid
-                lines.append(f"Route {rid!r} is now the active route")
+                lines.append(REPORT("import.line.active", id=rid))
     for key, value in src.extra_config.items():
         if key in out and out[key] != value:
-            lines.append(f"Left behind: the setup's {key} settings: yours are kept")
+            lines.append(REPORT("import.line.keptYours", section=key))
         else:
             out[key] = copy.deepcopy(value)
     lines.extend(src.left)
     lines.extend(src.notes)
     for pid in plan.needs_keys:
         if pid in ids.values():
-            lines.append(f"Needs a key: provider {pid!r}: paste it on the settings page (Providers), "
-                         f"or set api_key to env:NAME in switchboard.json")
+            lines.append(REPORT("import.line.needsKey", id=pid))
     return activated
 
 

@@ -23,8 +23,13 @@ from quart import Response, current_app
 from server.errors import SwitchboardError
 from server.importers import detect, export, plan as plan_mod, setup_file
 from server.importers.model import ImportSourceError
+from server import said
 from server.routes.common import gateway
 from server.settings_page.common import bp, json_response, off_loop, page_error, read_body, update
+
+
+# A source that could not be read (its reason stays as the reader worded it).
+LEFT = said.Words({"import.line.unreadable": "Left behind: {problem}"})
 
 
 class _Unchanged(Exception):
@@ -74,7 +79,7 @@ async def import_now() -> Response:
     body = await read_body()
     home = _home()
 
-    problems: list[str] = []
+    problems: list[said.Said] = []
 
     def read_sources() -> list[Any]:
         if isinstance(body.get("setup"), dict):
@@ -87,7 +92,7 @@ async def import_now() -> Response:
         if not read:
             raise errors[0]
         # The others still come in; one that does not read is named.
-        problems.extend(f"Left behind: {exc}" for exc in errors)
+        problems.extend(LEFT("import.line.unreadable", problem=str(exc)) for exc in errors)
         return [src for _, src in read]
 
     try:
@@ -115,7 +120,10 @@ async def import_now() -> Response:
                 gw.secrets.delete(entry)
 
         changed = plan_mod.apply(plan, existing=data, secrets=Recording(), save=lambda new: None)
-        result.update(lines=[*problems, *plan.lines], needs_keys=plan.needs_keys, created=plan.created, changed=changed,
+        report = [*problems, *plan.lines]
+        # ``lines``: the English (API clients); ``said_lines``: the same for the page's language.
+        result.update(lines=[str(line) for line in report], said_lines=[said.as_json(line) for line in report],
+                      needs_keys=plan.needs_keys, created=plan.created, changed=changed,
                       providers=plan.providers_found)
         if not changed:
             raise _Unchanged  # the same import again: nothing to write

@@ -160,11 +160,14 @@
   // A sentence the server words itself (server/said.py: {code, params, text}):
   // its code from the catalogue, numbers written the page language's way;
   // else its English text (`english`, for one kept from an older version).
-  // A sentence may be followed by another ("then"); a full-width stop needs no space after it.
+  // A param may be a sentence itself ("3 models"); a sentence may be followed
+  // by another ("then"); a full-width stop needs no space after it.
   function said(s, english) {
     if (s && s.code && has(s.code)) {
       const params = {};
-      for (const [k, v] of Object.entries(s.params || {})) params[k] = typeof v === "number" ? v.toLocaleString(LANG) : v;
+      for (const [k, v] of Object.entries(s.params || {})) {
+        params[k] = typeof v === "number" ? v.toLocaleString(LANG) : v && typeof v === "object" ? said(v) : v;
+      }
       const first = t(s.code, params);
       if (!s.then) return first;
       return first + (/[。！？：；）]$/.test(first) ? "" : " ") + said(s.then);

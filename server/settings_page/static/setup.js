@@ -50,7 +50,7 @@
         setup.found = null;
         await refresh();
         box.replaceChildren(h("h2", { id: "import-done", text: t("import.doneTitle") }),
-          h("ul", { class: "import-report" }, r.lines.map((line) => h("li", { text: line }))),
+          h("ul", { class: "import-report" }, (r.said_lines || r.lines).map((line) => h("li", { text: SB.said(line, line.code ? undefined : line.text || line) }))),
           h("button", { type: "button", class: "primary", id: "import-continue", text: t("common.continue"),
             onclick: () => { setup.step = 3; renderSetup(); focusMain(); } }));
         card.replaceChildren(box);

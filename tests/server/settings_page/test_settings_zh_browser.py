@@ -292,3 +292,25 @@ def test_a_reached_spending_limit_in_chinese(make_server, upstream, zh_page):
     expect(page.locator("#usage-budget .status-bad")).to_have_text(re.compile(r"^已达到每日上限"))
     assert_no_english(page, english_ui_words())
     assert page.js_errors == []
+
+
+def test_the_import_report_in_chinese(make_server, zh_page, tmp_path: Path) -> None:
+    """The report's own lines (server/importers/report.py) read Chinese: where
+    each source came from, each provider and route made, the active route."""
+    from tests.server.settings_page.test_settings_import import TAG, peer_home
+
+    home, _, _ = peer_home(tmp_path)
+    server = make_server({})
+    server.app.config["IMPORT_HOME"] = str(home)
+    page = zh_page(server)
+    page.locator("#import-bring").click()
+    report = page.locator(".import-report")
+    expect(report).to_contain_text("来自 claude-code-router 3（")
+    expect(report).to_contain_text(f"已添加提供商“DeepSeek {TAG}”，名为“DeepSeek-{TAG}”（openai，")
+    expect(report).to_contain_text("个模型，密钥在系统密钥环中）")
+    expect(report).to_contain_text("路由“ccr-Everyday”现在是当前路由")
+    lines = report.locator("li").all_inner_texts()
+    for prefix in ("From ", "Added ", "Updated ", "Route ", "Needs a key"):
+        assert not [line for line in lines if line.startswith(prefix)], lines
+    shot(page, "import-report")
+    assert page.js_errors == []
