@@ -124,7 +124,8 @@
         const r = await api("POST", "test", Object.assign(draft(), { model }));
         renderResult(result, r);
         if (!r.ok) return;
-        const saved = await api("POST", "setup", Object.assign(draft(), { model }));
+        // The first route is named in the page's language ("Main").
+        const saved = await api("POST", "setup", Object.assign(draft(), { model, route_name: t("setup.firstRoute") }));
         setup.provider = saved.id; setup.model = model; setup.saved = saved;
         keyIn.value = "";
         await refresh();

@@ -501,6 +501,7 @@
     "setup.openSettings": "打开设置",
     "setup.openClaude": "前往 Claude Code 页面",
     "setup.skip": "跳过向导",
+    "setup.firstRoute": "主路由",
     "import.offer": "发现了你的 {apps} 设置：要导入 {count} 个提供商吗？",
     "import.bring": "导入 {count} 个提供商",
     "import.no": "不用了，谢谢",

@@ -504,6 +504,7 @@ window.SWITCHBOARD_STRINGS = {
     "setup.openSettings": "Open settings",
     "setup.openClaude": "Go to the Claude Code screen",
     "setup.skip": "Skip the guide",
+    "setup.firstRoute": "Main",
     "import.offer": { "one": "We found your {apps} settings: bring in {count} provider?", "other": "We found your {apps} settings: bring in {count} providers?" },
     "import.bring": { "one": "Bring in {count} provider", "other": "Bring in {count} providers" },
     "import.no": "No, thanks",

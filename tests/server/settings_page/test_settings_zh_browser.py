@@ -124,7 +124,9 @@ def test_every_screen_in_chinese(make_server, upstream, claude_code, zh_page):
 
     page.get_by_role("button", name="打开设置").click()
     expect(page.get_by_role("heading", name="提供商", exact=True)).to_be_visible()
-    expect(page.locator("#route-pill")).to_contain_text("当前路由：")
+    # The guide's route is named in the page's language (not "Main").
+    expect(page.locator("#route-pill")).to_have_text("当前路由：主路由")
+    assert json.loads(server.settings.config_path.read_text())["routes"]["main"]["name"] == "主路由"
     assert_no_english(page, words)
     shot(page, "providers")
 
