@@ -317,7 +317,7 @@ class Gateway:
             how = "was changed outside Switchboard and now has a problem" if changed else "has a problem"
             raise ConfigChangedOnDisk(
                 f"{path} {how}: {exc}. Nothing was saved, so the file is kept as it is: "
-                "fix it (or undo the edit) and save again."
+                "fix it (or undo the edit) and save again.", path=str(path), problem=str(exc)
             ) from None
         log.info("config: %s was edited by hand; re-read it before saving", path.name)
         self._file_stamp = now

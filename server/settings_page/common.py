@@ -110,8 +110,8 @@ def update_sync(gw: Gateway, edit: Callable[[dict[str, Any]], T]) -> T:
     try:
         return gw.update_config(_prepared(edit))
     except ConfigChangedOnDisk as exc:
-        raise SwitchboardError(str(exc), status=409,
-                               details={"code": "config_changed", "field": "", "params": {"detail": str(exc)}}) from None
+        raise SwitchboardError(str(exc), status=409, details={
+            "code": "config_changed", "field": "", "params": {"path": exc.path, "problem": exc.problem}}) from None
     except ConfigError as exc:
         raise edits.BadInput("config_invalid", detail=str(exc)) from None
     except OSError as exc:

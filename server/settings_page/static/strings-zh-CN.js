@@ -260,6 +260,7 @@
     "error.config_invalid": "Switchboard 无法保存：{detail}",
     "error.keyring": "电脑的密码存储不可用：{detail}",
     "error.save_failed": "无法保存设置文件：{detail}",
+    "error.config_changed": "没有保存：设置文件 {path} 有问题（{problem}），可能是在 Switchboard 之外修改过。文件保持原样：请修正它（或撤销修改）后再保存。",
 
     "error.network_invalid": "请检查“{field}”：{detail}。",
     "error.bad_timeout": "“{field}”必须是 1 到 3600 之间的秒数，留空则使用默认值。",

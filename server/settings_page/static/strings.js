@@ -263,6 +263,7 @@ window.SWITCHBOARD_STRINGS = {
     "error.config_invalid": "Switchboard could not save this: {detail}",
     "error.keyring": "Your computer's password store is not available: {detail}",
     "error.save_failed": "The settings file could not be saved: {detail}",
+    "error.config_changed": "Nothing was saved: the settings file {path} has a problem ({problem}), perhaps from an edit outside Switchboard. The file is kept as it is: fix it (or undo the edit) and save again.",
 
     "error.network_invalid": "Please check “{field}”: {detail}.",
     "error.bad_timeout": "“{field}” must be a number of seconds from 1 to 3600, or empty for the default.",

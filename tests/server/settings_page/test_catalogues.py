@@ -131,3 +131,16 @@ def test_every_sentence_the_server_words_is_in_the_catalogue() -> None:
     assert len(codes) > 50
     assert sorted(c for c in codes if c not in en) == []
     assert sorted(c for c in codes if c in en and en[c] != codes[c]) == []
+
+
+ERROR_CODE = re.compile(r"""(?:BadInput|page_error)\(\s*["']([a-z_]+)["']|["']code["']:\s*["']([a-z_]+)["']""")
+
+
+def test_every_error_code_the_server_sends_is_in_the_catalogue() -> None:
+    """An error the page shows is worded by its code ("error.<code>"); a code
+    without a key would show the server's English message instead."""
+    server = Path(__file__).resolve().parents[3] / "server"
+    codes = {a or b for p in server.rglob("*.py") for a, b in ERROR_CODE.findall(p.read_text(encoding="utf-8"))}
+    assert {"config_changed", "key_needed", "import_failed"} <= codes
+    en = load()["en"]
+    assert sorted(c for c in codes if "error." + c not in en) == []
