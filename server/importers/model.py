@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from server.said import Said
+
 
 class ImportSourceError(ValueError):
     """The source cannot be read; the message says why in plain words and
@@ -51,6 +53,6 @@ class Source:
     id_suffix: str            # provider id clashes: <name>-<suffix>
     providers: list[SourceProvider] = field(default_factory=list)
     routes: list[SourceRoute] = field(default_factory=list)
-    left: list[str] = field(default_factory=list)    # "Left behind: …" lines
-    notes: list[str] = field(default_factory=list)   # "Note: …" lines
+    left: list[Said] = field(default_factory=list)    # "Left behind: …" lines (server/importers/report.py)
+    notes: list[Said] = field(default_factory=list)   # "Note: …" lines
     extra_config: dict[str, Any] = field(default_factory=dict)  # server/network of a setup file

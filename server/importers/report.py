@@ -3,6 +3,7 @@ settings page words them in its language, the CLI prints the English.
 A reader's "Left behind" and "Note" lines may still be plain English text."""
 from __future__ import annotations
 
+from server.ccr_import.convert import INSTEAD as CCR_INSTEAD
 from server.said import Said, Words
 
 REPORT = Words({
@@ -46,3 +47,74 @@ def models_words(n: int) -> Said:
 
 def from_line(kind: str, path: str) -> Said:
     return REPORT("import.line.from", source=kind, path=path) if path else REPORT("import.line.fromNoPath", source=kind)
+
+
+# What a reader left behind, and its notes ("Left behind: …", "Note: …").
+LEFT = Words({
+    "import.left.ccrAccessKeys": "Left behind: claude-code-router's own access keys ({count}): clients of "
+                                 "Switchboard use its local access key (settings page, Claude Code)",
+    "import.left.noName": "Left behind: Providers[{index}]: it has no name",
+    "import.left.secondProvider": "Left behind: a second provider '{name}': claude-code-router uses the first",
+    "import.left.responsesApi": "Left behind: provider '{name}': it uses the OpenAI Responses API, which "
+                                "Switchboard does not support yet",
+    "import.left.otherApi": "Left behind: provider '{name}': its API ({apis}) is not one Switchboard speaks",
+    "import.left.badUrl": "Left behind: provider '{name}': its base URL is missing or not an http(s) URL",
+    "import.left.moreKeys.one": "Left behind: {count} more key of provider '{name}': Switchboard keeps one key "
+                                "per provider",
+    "import.left.moreKeys.other": "Left behind: {count} more keys of provider '{name}': Switchboard keeps one key "
+                                  "per provider",
+    "import.left.transformer": "Left behind: transformer '{transformer}' of provider '{name}': {instead}",
+    "import.left.extraFields": "Left behind: {field} of provider '{name}': add them by hand if the provider needs "
+                               "them (headers may hold keys, which never go into switchboard.json)",
+    "import.left.fallbackModel": "Left behind: fallback model '{model}': its provider was not imported",
+    "import.left.ruleCondition": "Left behind: routing rule '{name}' (a request condition): Switchboard chooses by "
+                                 "the kind of request (route slots: think, long context, image, web search, tiers), "
+                                 "not by custom rules",
+    "import.left.ruleScript": "Left behind: routing rule '{name}' (a Node.js script): Switchboard chooses by the "
+                              "kind of request (route slots: think, long context, image, web search, tiers), not "
+                              "by custom rules",
+    "import.left.codexRoute": "Left behind: the built-in Codex route: Switchboard serves Claude Code and other "
+                              "Anthropic-API clients",
+    "import.left.agentProfile": "Left behind: agent profile '{name}' ({agent}): Switchboard serves Claude Code and "
+                                "other Anthropic-API clients",
+    "import.left.agentProfileNoAgent": "Left behind: agent profile '{name}' (no agent): Switchboard serves Claude "
+                                       "Code and other Anthropic-API clients",
+    "import.left.smallFastModel": "Left behind: smallFastModel '{model}' of profile '{name}': Switchboard uses the "
+                                  "haiku slot for Claude Code's background work too (kept haikuModel)",
+    "import.left.profileModel": "Left behind: {field} '{model}' of profile '{name}': its provider was not imported",
+    "import.left.profileNoMain": "Left behind: profile '{name}': it has no usable main model, so no route was made",
+    "import.left.fallbackNoProfile": "Left behind: Router.fallback: there is no Claude Code profile to attach it to",
+    "import.left.ccswitchNoModel": "Left behind: the route: cc-switch's current provider '{name}' names no model "
+                                   "(ANTHROPIC_MODEL); add a route on the settings page",
+    "import.left.failoverNoModel": "Left behind: '{name}' in the failover queue: it names no model",
+    "import.left.apiFormat": "Left behind: provider '{name}': its API format '{format}' is not one Switchboard "
+                             "speaks",
+    "import.left.claudeAccount": "Left behind: provider '{name}': it signs in with a Claude account (no base URL, "
+                                 "no key), which Switchboard cannot use",
+    "import.left.badBaseUrl": "Left behind: provider '{name}': ANTHROPIC_BASE_URL is not an http(s) URL",
+    "import.left.claudeSettings": "Left behind: settings of provider '{name}' for Claude Code itself ({names}): "
+                                  "they belong in ~/.claude/settings.json, not in a router",
+    "import.left.serverAddress": "Left behind: the setup's server address: Switchboard keeps listening where it "
+                                 "does",
+    "import.note.noProviders": "Note: claude-code-router has no providers saved",
+    "import.note.turnedOff": "Note: provider '{name}' was turned off in claude-code-router; it is imported all "
+                             "the same",
+    "import.note.retries": "Note: Router.fallback retries: Switchboard retries a failed request itself (up to 2 "
+                           "times, then the route's fallback)",
+    "import.note.currentLeft": "Note: cc-switch's current provider was left behind (see above), so no route was "
+                               "made",
+    "import.note.noCurrent": "Note: cc-switch has no current Claude provider, so no route was made",
+    "import.note.keyFromVariable": "Note: provider '{id}' of the setup reads its key from the variable {variable}; "
+                                   "a shared setup never chooses which of your variables is sent where, so "
+                                   "Switchboard asks for the key instead",
+})
+
+# What Switchboard does instead of a claude-code-router transformer (the
+# English is claude-code-router 2's import's own, server/ccr_import).
+INSTEAD = Words({"import.instead." + name: words for name, words in CCR_INSTEAD.items()}
+                | {"import.instead.none": "Switchboard has no equivalent"})
+
+
+def instead(transformer: str) -> Said:
+    code = "import.instead." + transformer
+    return INSTEAD(code if code in INSTEAD else "import.instead.none")

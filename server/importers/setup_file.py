@@ -15,6 +15,7 @@ from typing import Any
 
 from server.importers.export import FORMAT, VERSION
 from server.importers.model import ImportSourceError, Source, SourceProvider, SourceRoute
+from server.importers.report import LEFT
 
 KIND = "a Switchboard setup"
 MARK = "switchboard-setup"
@@ -40,9 +41,7 @@ def convert(data: dict[str, Any], path: str = "") -> Source:
                                                          "profile", "needs_key", "imported_from")}
         if ref.startswith("env:"):
             var = ref[4:] if _VARIABLE.fullmatch(ref[4:]) else "(an unusual name)"
-            src.notes.append(f"Note: provider {pid!r} of the setup reads its key from the variable {var}; "
-                             "a shared setup never chooses which of your variables is sent where, so "
-                             "Switchboard asks for the key instead")
+            src.notes.append(LEFT("import.note.keyFromVariable", id=pid, variable=var))
         if isinstance(e.get("name"), str) and e["name"]:
             extra["name"] = e["name"]
         p = SourceProvider(name=pid, type=str(e.get("type", "")), base_url=str(e.get("base_url", "")),
@@ -64,7 +63,7 @@ def convert(data: dict[str, Any], path: str = "") -> Source:
     if isinstance(data.get("network"), dict):
         src.extra_config["network"] = data["network"]
     if data.get("server"):
-        src.left.append("Left behind: the setup's server address: Switchboard keeps listening where it does")
+        src.left.append(LEFT("import.left.serverAddress"))
     return src
 
 

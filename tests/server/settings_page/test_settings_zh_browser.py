@@ -297,8 +297,9 @@ def test_a_reached_spending_limit_in_chinese(make_server, upstream, zh_page):
 
 
 def test_the_import_report_in_chinese(make_server, zh_page, tmp_path: Path) -> None:
-    """The report's own lines (server/importers/report.py) read Chinese: where
-    each source came from, each provider and route made, the active route."""
+    """The report (server/importers/report.py) reads Chinese: where each
+    source came from, each provider and route made, the active route, and
+    what was left behind with the reason."""
     from tests.server.settings_page.test_settings_import import TAG, peer_home
 
     home, _, _ = peer_home(tmp_path)
@@ -311,8 +312,13 @@ def test_the_import_report_in_chinese(make_server, zh_page, tmp_path: Path) -> N
     expect(report).to_contain_text(f"已添加提供商“DeepSeek {TAG}”，名为“DeepSeek-{TAG}”（openai，")
     expect(report).to_contain_text("个模型，密钥在系统密钥环中）")
     expect(report).to_contain_text("路由“ccr-Everyday”现在是当前路由")
+    # What was left behind, and why, reads Chinese too (the names are the other apps' own).
+    expect(report).to_contain_text(f"未导入：提供商“Codex {TAG}”：它使用 OpenAI Responses API，Switchboard 目前还不支持")
+    expect(report).to_contain_text(f"未导入：提供商“DeepSeek {TAG}”的转换器“tooluse”：Switchboard 按 Claude Code 发送的原样传递")
     lines = report.locator("li").all_inner_texts()
-    for prefix in ("From ", "Added ", "Updated ", "Route ", "Needs a key"):
+    for prefix in ("From ", "Added ", "Updated ", "Route ", "Needs a key", "Left behind", "Note:"):
         assert not [line for line in lines if line.startswith(prefix)], lines
+    # Every line is worded in Chinese around the data (names, hosts, slots) of the other apps.
+    assert all(re.search(r"[\u4e00-\u9fff]", line) for line in lines), lines
     shot(page, "import-report")
     assert page.js_errors == []
