@@ -23,7 +23,7 @@ import httpx
 
 from server import config as config_mod
 from server import fileio, network
-from server.claude_code import NOTICES, ClaudeCodeError, ClaudeCodeLink
+from server.claude_code import FILE_ERRORS, NOTICES, ClaudeCodeError, ClaudeCodeLink
 from server.config import Config, ConfigChangedOnDisk, ConfigError, ProviderConfig
 from server.dispatch import Dispatcher
 from server.errors import ApiError, AuthenticationFailed, NotFound, SwitchboardError
@@ -34,7 +34,7 @@ from server.providers.base import Provider
 from server.providers.presets import profile_for
 from server.said import Said
 from server.secrets import KeyringUnavailable, SecretStore
-from server.project_pins import PinnedProject, ProjectPinError, ProjectPins
+from server.project_pins import PIN_ERRORS, PinnedProject, ProjectPinError, ProjectPins
 from server.session_pins import SessionPins
 from server.sessions import Sessions
 from server.settings import Settings
@@ -489,7 +489,7 @@ class Gateway:
     def connect_claude_code(self, base_url: str | None = None) -> None:
         url = base_url or self.serving_url
         if url is None:
-            raise ClaudeCodeError("Switchboard is not serving yet; connect Claude Code once it runs")
+            raise ClaudeCodeError(FILE_ERRORS("claudeError.notServing"))
         self.claude_code.connect(url, self.access_key())
         self.claude_code_notice = None
         self._notify("claude_code")
@@ -502,9 +502,9 @@ class Gateway:
     # -- project folders pinned to a route (server/project_pins.py) ----------------
     def pin_project(self, folder: str, route_id: str) -> PinnedProject:
         if route_id not in self._config.routes:
-            raise ProjectPinError(f"There is no route named {route_id!r}; choose one of your routes")
+            raise ProjectPinError(PIN_ERRORS("pinError.noRoute", route=route_id))
         if self.serving_url is None:
-            raise ProjectPinError("Switchboard is not serving yet; pin the project once it runs")
+            raise ProjectPinError(PIN_ERRORS("pinError.notServing"))
         pinned = self.project_pins.pin(folder, route_id, self.serving_url, self.access_key())
         self._notify("projects")
         return pinned

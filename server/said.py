@@ -85,3 +85,12 @@ class Words(dict[str, str]):
 def as_json(line: "Said | str") -> dict[str, Any]:
     """A report line for the page: a sentence's code and params, or plain text."""
     return line.as_json() if isinstance(line, Said) else {"text": str(line)}
+
+
+class Telling(Exception):
+    """An exception whose message is a sentence: ``str(exc)`` is the English
+    (logs, CLI), ``exc.said`` the code and params (the page, the tray)."""
+
+    def __init__(self, said: Said | str) -> None:
+        super().__init__(str(said))
+        self.said = said if isinstance(said, Said) else None

@@ -47,7 +47,7 @@ def msgids(path: Path) -> list[str]:
 
 
 # The server's own sentences the tray shows (server/said.py): their English template is the msgid.
-SAID_MODULES = ["server.usage.service", "server.claude_code"]
+SAID_MODULES = ["server.usage.service", "server.claude_code", "server.project_pins"]
 
 
 def server_msgids() -> set[str]:
@@ -187,5 +187,23 @@ def test_the_servers_sentences_in_the_tray_follow_the_language() -> None:
         i18n.use("en")
         assert i18n.said(notice) == "Daily spending limit reached: $5.02 of $5.00. Switched to the route '便宜'."
         assert i18n.said(moved) == moved.text
+    finally:
+        i18n.use(None)
+
+
+def test_an_error_sentence_in_a_tray_notification() -> None:
+    """A failed action's reason (ProjectPinError, ClaudeCodeError) is told in the tray's language."""
+    from server.claude_code import FILE_ERRORS, ClaudeCodeError
+    from server.project_pins import PIN_ERRORS, ProjectPinError
+    from tray.actions import _plain
+
+    pin = ProjectPinError(PIN_ERRORS("pinError.noFolder", path="/nope"))
+    claude = ClaudeCodeError(FILE_ERRORS("fileError.notObject", path="/home/me/.claude/settings.json"))
+    assert str(pin) == "There is no folder at /nope: check the path"  # logs and the CLI: English
+    try:
+        i18n.use("zh-CN")
+        assert _plain(pin) == "/nope 处没有文件夹：请检查路径"
+        assert _plain(claude) == "/home/me/.claude/settings.json 中不是一个 JSON 对象；Switchboard 没有改动它"
+        assert _plain(RuntimeError("plain English")) == "plain English"
     finally:
         i18n.use(None)

@@ -157,6 +157,11 @@
     location.replace("/settings/signed-out");
   }
   function problemText(r) { return t("problem." + (r.problem || "unknown"), r.params || {}); }
+  // A failed change: its problem, and why (the server's sentence, or an OS error's own words).
+  function problemWithDetail(r) {
+    const text = problemText(r);
+    return r.detail ? t("common.withDetail", { text, detail: said(r.said_detail, r.detail) }) : text;
+  }
   // A sentence the server words itself (server/said.py: {code, params, text}):
   // its code from the catalogue, numbers written the page language's way;
   // else its English text (`english`, for one kept from an older version).
@@ -423,7 +428,7 @@
   // ---- the namespace the screens' files share ------------------------------------------
   const SB = window.Switchboard = window.Switchboard || {};
   // Only what the screens' files (and the browser tests: t, setLanguage) use.
-  Object.assign(SB, { WORDS, has, t, said, setLanguage, h, nextId, field, main, toast, copyText, api, problemText, refresh,
+  Object.assign(SB, { WORDS, has, t, said, problemWithDetail, setLanguage, h, nextId, field, main, toast, copyText, api, problemText, refresh,
     providerName, targetLabel, VIEWS, show, focusMain, head, banners, renderResult, errorResult, reveal, isKeyNeeded,
     busy, presetById, openDialog, confirmDialog });
   Object.defineProperty(SB, "state", { get: () => state, set: (v) => { state = v; } });

@@ -322,3 +322,25 @@ def test_the_import_report_in_chinese(make_server, zh_page, tmp_path: Path) -> N
     assert all(re.search(r"[\u4e00-\u9fff]", line) for line in lines), lines
     shot(page, "import-report")
     assert page.js_errors == []
+
+
+def test_why_a_folder_could_not_be_pinned_in_chinese(make_server, upstream, zh_page, tmp_path: Path) -> None:
+    """The reason comes as a sentence (server/project_pins.py, server/claude_code.py), not the server's English."""
+    server = make_server({"providers": {"up": {"type": "openai", "base_url": upstream.url + "/v1", "api_key": "",
+                                               "models": ["m1"], "name": "Up"}},
+                          "routes": {"main": {"name": "日常", "default": "up/m1"}}, "active_route": "main"})
+    broken = tmp_path / "shop"
+    (broken / ".claude").mkdir(parents=True)
+    (broken / ".claude" / "settings.local.json").write_text('{"env": ')
+    page = zh_page(server)
+    page.locator("#nav").get_by_role("link", name="Claude Code", exact=True).click()
+    page.get_by_label("项目文件夹").fill(str(broken))
+    page.get_by_role("button", name="为此文件夹使用此路由").click()
+    path = broken / ".claude" / "settings.local.json"
+    expect(page.get_by_text(f"无法固定该文件夹。（{path} 不是有效的 JSON（第 1 行）；Switchboard 没有改动它。"
+                            "请修正该文件，然后重试）")).to_be_visible()
+    page.get_by_label("项目文件夹").fill(str(tmp_path / "nowhere"))
+    page.get_by_role("button", name="为此文件夹使用此路由").click()
+    expect(page.get_by_text(f"无法固定该文件夹。（{tmp_path / 'nowhere'} 处没有文件夹：请检查路径）")).to_be_visible()
+    assert_no_english(page, english_ui_words())
+    assert page.js_errors == []
