@@ -123,7 +123,9 @@
         : has("netfield." + d.field) ? t("netfield." + d.field) : d.field;
       return t("error." + d.code, params).replace(/:\s*$/, "");
     }
-    return e.message || t("error.generic");
+    // No code: the server's own English (an address it does not know, an
+    // internal error). A page in another language says it in its own words.
+    return (LANG === "en" && e.message) || t("error.generic");
   }
   // The page secret from the login link (see server/settings_page/auth.py):
   // kept in sessionStorage (this origin and this tab only, unlike the cookie)

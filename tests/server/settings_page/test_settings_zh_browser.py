@@ -344,3 +344,15 @@ def test_why_a_folder_could_not_be_pinned_in_chinese(make_server, upstream, zh_p
     expect(page.get_by_text(f"无法固定该文件夹。（{tmp_path / 'nowhere'} 处没有文件夹：请检查路径）")).to_be_visible()
     assert_no_english(page, english_ui_words())
     assert page.js_errors == []
+
+
+def test_an_error_without_a_code_is_not_the_servers_english(make_server, zh_page):
+    """An answer with no code (an unknown address, an internal error) carries
+    only the server's English message: a Chinese page says it in Chinese."""
+    server = make_server({})
+    page = zh_page(server)
+    expect(page.get_by_role("heading", name="欢迎使用 Switchboard")).to_be_visible()
+    call = "() => window.Switchboard.api('GET', 'no-such-thing').then(() => 'answered', (e) => e.message)"
+    assert page.evaluate(call) == "出了点问题，请重试。"
+    page.evaluate("() => window.Switchboard.setLanguage('en')")
+    assert page.evaluate(call) != "Something went wrong. Please try again."  # English keeps the server's words
