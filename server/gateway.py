@@ -129,7 +129,7 @@ class Gateway:
         # The latest request failure in plain words, for the tray's status line.
         self.last_error: str | None = None
         # A resting key of a provider with several, for the tray (server/key_pool.py).
-        self.key_status: str | None = None
+        self.key_status: Said | None = None
         # Where this instance serves (set when the server starts listening)
         # and Claude Code's settings file: the one owner of "connected".
         self.serving_host: str | None = None  # the bind address (0.0.0.0 reaches other computers)

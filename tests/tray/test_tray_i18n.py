@@ -47,7 +47,7 @@ def msgids(path: Path) -> list[str]:
 
 
 # The server's own sentences the tray shows (server/said.py): their English template is the msgid.
-SAID_MODULES = ["server.usage.service", "server.claude_code", "server.project_pins"]
+SAID_MODULES = ["server.usage.service", "server.claude_code", "server.project_pins", "server.key_pool"]
 
 
 def server_msgids() -> set[str]:
@@ -205,5 +205,21 @@ def test_an_error_sentence_in_a_tray_notification() -> None:
         assert _plain(pin) == "/nope 处没有文件夹：请检查路径"
         assert _plain(claude) == "/home/me/.claude/settings.json 中不是一个 JSON 对象；Switchboard 没有改动它"
         assert _plain(RuntimeError("plain English")) == "plain English"
+    finally:
+        i18n.use(None)
+
+
+def test_a_resting_key_in_the_tray_status_line() -> None:
+    """The gateway's key status (server/key_pool.py) reads in the tray's language."""
+    from server.key_pool import STATUS
+    from tray.state import AppState, RouteItem
+
+    status = STATUS("keys.status.rate_limited", provider="OpenAI", rested="work", used="personal")
+    assert status.text == "OpenAI: key 'work' rate limited, using 'personal'"
+    try:
+        i18n.use("zh-CN")
+        state = AppState(phase="running", has_providers=True, routes=(RouteItem("main", "日常"),),
+                         active_route="main", key_status=i18n.said(status), language="zh-CN")
+        assert menu.status_lines(state) == ["OpenAI：密钥“work”受到速率限制，正在使用“personal”"]
     finally:
         i18n.use(None)
