@@ -371,6 +371,8 @@
     "activity.pinnedSession": "Claude Code 会话 {session}…",
     "activity.pinnedWhere": "在路由“{route}”上使用 {target} 而不是 {primary}，最多再持续 {minutes} 分钟，以便其对话保持同一提供商。",
     "activity.pinnedWhy": "原因：{reason}。",
+    "pins.reason.failed": "{primary} 失败（{failure}）；由 {target} 回答",
+    "pins.reason.skipped": "{primary} 被跳过；由 {target} 回答",
     "banner.exposed": "Switchboard 正在 {host} 上监听，其他电脑可以访问：任何能连接并知道访问密钥的人都能使用你的提供商及其密钥。在设置文件中把 server.host 设为 127.0.0.1，即可只为本机服务。",
     "activity.title": "活动",
     "activity.intro": "Switchboard 启动以来的最近 200 个请求。只保留耗时和计数——从不保存你的提问内容。",

@@ -374,6 +374,8 @@ window.SWITCHBOARD_STRINGS = {
     "activity.pinnedSession": "Claude Code session {session}…",
     "activity.pinnedWhere": "uses {target} on route “{route}” instead of {primary} for up to {minutes} more minutes, so its conversation keeps its provider.",
     "activity.pinnedWhy": "Why: {reason}.",
+    "pins.reason.failed": "{primary} failed ({failure}); {target} answered",
+    "pins.reason.skipped": "{primary} failed (skipped); {target} answered",
     "banner.exposed": "Switchboard is listening on {host}, which other computers can reach: anyone who can connect and knows the access key can use your providers and their keys. Set server.host to 127.0.0.1 in the settings file to serve this computer only.",
     "activity.title": "Activity",
     "activity.intro": "The last 200 requests since Switchboard started. Only timings and counts are kept — never what you asked.",
