@@ -9,7 +9,7 @@ from typing import Any, Mapping
 
 from server.ccr_import.convert import CCRImportError, import_ccr, parse_ccr
 from server.importers.model import ImportSourceError
-from server.importers.report import from_line
+from server.import_words import from_line
 
 KIND = "claude-code-router 2"
 

@@ -21,7 +21,7 @@ from server.ccr_import.convert import IMPORT_MARK
 from server.importers import sqlite_ro
 from server.importers.common import add_model, http_url, profile_for, set_key, strip_suffix, text
 from server.importers.model import ImportSourceError, Source, SourceProvider, SourceRoute
-from server.importers.report import LEFT, instead
+from server.import_words import LEFT, instead
 
 APP = "claude-code-router"
 KIND = "claude-code-router 3"

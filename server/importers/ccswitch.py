@@ -24,7 +24,7 @@ from typing import Any, Mapping
 from server.importers import sqlite_ro
 from server.importers.common import add_model, http_url, profile_for, set_key, strip_suffix, text
 from server.importers.model import ImportSourceError, Source, SourceProvider, SourceRoute
-from server.importers.report import LEFT
+from server.import_words import LEFT
 
 APP = "cc-switch"
 KIND = "cc-switch"

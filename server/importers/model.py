@@ -53,6 +53,6 @@ class Source:
     id_suffix: str            # provider id clashes: <name>-<suffix>
     providers: list[SourceProvider] = field(default_factory=list)
     routes: list[SourceRoute] = field(default_factory=list)
-    left: list[Said] = field(default_factory=list)    # "Left behind: …" lines (server/importers/report.py)
+    left: list[Said] = field(default_factory=list)    # "Left behind: …" lines (server/import_words.py)
     notes: list[Said] = field(default_factory=list)   # "Note: …" lines
     extra_config: dict[str, Any] = field(default_factory=dict)  # server/network of a setup file

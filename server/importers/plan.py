@@ -17,7 +17,7 @@ from server import config as config_mod
 from server.base_url import same_base_url
 from server.importers.common import sanitize_id, with_suffix
 from server.importers.model import ImportFailed, Source, SourceProvider
-from server.importers.report import REPORT, from_line, key_words, models_words
+from server.import_words import REPORT, from_line, key_words, models_words
 from server.said import Said
 from server.secrets import KeyringUnavailable
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from server.importers.export import FORMAT, VERSION
 from server.importers.model import ImportSourceError, Source, SourceProvider, SourceRoute
-from server.importers.report import LEFT
+from server.import_words import LEFT
 
 KIND = "a Switchboard setup"
 MARK = "switchboard-setup"

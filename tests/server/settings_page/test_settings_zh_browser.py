@@ -297,7 +297,7 @@ def test_a_reached_spending_limit_in_chinese(make_server, upstream, zh_page):
 
 
 def test_the_import_report_in_chinese(make_server, zh_page, tmp_path: Path) -> None:
-    """The report (server/importers/report.py) reads Chinese: where each
+    """The report (server/import_words.py) reads Chinese: where each
     source came from, each provider and route made, the active route, and
     what was left behind with the reason."""
     from tests.server.settings_page.test_settings_import import TAG, peer_home
@@ -384,3 +384,25 @@ def test_why_a_session_stays_on_a_fallback_in_chinese(make_server, upstream, zh_
         assert "failed" not in page.locator("#pinned-sessions").inner_text()
     finally:
         backup.close()
+
+
+def test_a_claude_code_router_2_import_report_in_chinese(make_server, zh_page, tmp_path: Path) -> None:
+    """claude-code-router 2's config.json (server/ccr_import): its report and
+    what it did not convert read Chinese too."""
+    home = tmp_path / "ccr2-home"
+    (home / ".claude-code-router").mkdir(parents=True)
+    readme = STATIC.parents[2] / "tests" / "fixtures" / "ccr" / "readme-style.json5"
+    (home / ".claude-code-router" / "config.json").write_text(readme.read_text(encoding="utf-8"))
+    server = make_server({})
+    server.app.config["IMPORT_HOME"] = str(home)
+    page = zh_page(server)
+    page.locator("#import-bring").click()
+    report = page.locator(".import-report")
+    expect(report).to_contain_text("来自 claude-code-router 2（")
+    expect(report).to_contain_text("已添加提供商“deepseek”（openai，预设 deepseek，https://api.deepseek.com，2 个模型，密钥在系统密钥环中）")
+    expect(report).to_contain_text("未转换：转换器“tooluse”（用于 deepseek: deepseek-chat）：Switchboard 按 Claude Code 发送的原样传递")
+    lines = report.locator("li").all_inner_texts()
+    assert len(lines) > 5 and all(re.search(r"[\u4e00-\u9fff]", line) for line in lines), lines
+    for prefix in ("From ", "Added ", "Updated ", "Route ", "Not converted", "Note:"):
+        assert not [line for line in lines if line.startswith(prefix)], lines
+    assert page.js_errors == []

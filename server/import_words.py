@@ -1,11 +1,14 @@
-"""The import report's own lines, as sentences (server/said.py): the
-settings page words them in its language, the CLI prints the English.
-A reader's "Left behind" and "Note" lines may still be plain English text."""
+"""The import report's words (issue 19): every line of ``switchboard import``'s
+report, and the reasons an import refuses, as sentences (server/said.py).
+The settings page words them in its language; the CLI prints the English.
+Shared by the readers (server/importers) and claude-code-router 2's import
+(server/ccr_import), which both import from here.
+"""
 from __future__ import annotations
 
-from server.ccr_import.convert import INSTEAD as CCR_INSTEAD
 from server.said import Said, Words
 
+# The report's own lines: where each source came from, what was made.
 REPORT = Words({
     "import.line.from": "From {source} ({path}):",
     "import.line.fromNoPath": "From {source}:",
@@ -109,9 +112,72 @@ LEFT = Words({
                                    "Switchboard asks for the key instead",
 })
 
-# What Switchboard does instead of a claude-code-router transformer (the
-# English is claude-code-router 2's import's own, server/ccr_import).
-INSTEAD = Words({"import.instead." + name: words for name, words in CCR_INSTEAD.items()}
+# What claude-code-router 2's import (config.json, server/ccr_import) did not convert, and its notes.
+CCR2 = Words({
+    "import.ccr2.noProviders": "Note: the file has no Providers list; nothing to import",
+    "import.ccr2.keyNotStored": "Not converted: the key of '{id}': {error}; add it on the settings page, or use "
+                                "$VAR in the CCR file and import again",
+    "import.ccr2.transformer": "Not converted: transformer '{transformer}' (used by {places}): {instead}",
+    "import.ccr2.unsetVariable": "Note: ${variable} is not set in this environment (used in {places})",
+    "import.ccr2.notObject": "Not converted: Providers[{index}] is not an object",
+    "import.ccr2.noName": "Not converted: Providers[{index}] has no name",
+    "import.ccr2.secondProvider": "Not converted: a second provider named '{name}' (Providers[{index}]); CCR uses "
+                                  "the first",
+    "import.ccr2.noBaseUrl": "Not converted: provider '{name}' has no api_base_url",
+    "import.ccr2.badBaseUrl": "Not converted: provider '{name}': api_base_url is not an http(s) URL",
+    "import.ccr2.droppedQuery": "Note: provider '{name}': dropped the query string / credentials from api_base_url",
+    "import.ccr2.responses": "Note: provider '{name}' uses the OpenAI Responses API; Switchboard uses Chat "
+                             "Completions at {url}",
+    "import.ccr2.assumedOpenai": "Note: provider '{name}': api_base_url does not end in /chat/completions or "
+                                 "/v1/messages; assumed an OpenAI-compatible API at {url}",
+    "import.ccr2.modelsNotList": "Note: provider '{name}': models is not a list; imported no models",
+    "import.ccr2.modelTransformer": "Not converted: transformer '{transformer}' for model '{model}' of provider "
+                                    "'{name}': Switchboard sets the API type and profile per provider, not per model",
+    "import.ccr2.typeProfile": "{type}, profile {profile}",
+    "import.ccr2.transformerNotObject": "Note: provider '{name}': transformer is not an object; ignored",
+    "import.ccr2.keyNotString": "Not converted: the api_key of '{name}' is not a string",
+    "import.ccr2.keyUnsetVariable": "Not converted: the api_key of '{name}' (it uses an unset variable); add the "
+                                    "key on the settings page",
+    "import.ccr2.keyMixed": "Note: the api_key of '{name}' mixes text and variables; its current value went to the "
+                            "keyring (later changes to the variables are not seen)",
+    "import.ccr2.noRouter": "Not converted: no Router section, so no route was created",
+    "import.ccr2.routerNotObject": "Not converted: Router is not an object, so no route was created",
+    "import.ccr2.slotNotString": "Not converted: Router.{slot} is not a \"provider,model\" string",
+    "import.ccr2.slotForm": "Not converted: Router.{slot} '{value}' is not of the form provider,model",
+    "import.ccr2.slotProvider": "Not converted: Router.{slot} names provider '{provider}', which was not imported",
+    "import.ccr2.threshold": "Not converted: Router.longContextThreshold is not a positive whole number",
+    "import.ccr2.unknownSlot": "Not converted: Router.{slot} (Switchboard has no such route slot)",
+    "import.ccr2.noDefault": "Not converted: Router.default is missing or unusable, so no route was created",
+    "import.ccr2.APIKEY": "Not converted: APIKEY: CCR's own access key: clients of Switchboard use Switchboard's "
+                          "local access key (shown on the settings page)",
+    "import.ccr2.PROXY_URL": "Not converted: PROXY_URL: Switchboard has no proxy setting; it honours HTTPS_PROXY / "
+                             "HTTP_PROXY in its environment",
+    "import.ccr2.CUSTOM_ROUTER_PATH": "Not converted: CUSTOM_ROUTER_PATH: custom JavaScript routers cannot run in "
+                                      "Switchboard; use route slots",
+    "import.ccr2.API_TIMEOUT_MS": "Not converted: API_TIMEOUT_MS: Switchboard waits up to 10 minutes for a silent "
+                                  "upstream",
+    "import.ccr2.plugins.one": "Not converted: Transformers ({count} custom transformer plugin): JavaScript plugins "
+                               "cannot run in Switchboard",
+    "import.ccr2.plugins.other": "Not converted: Transformers ({count} custom transformer plugins): JavaScript "
+                                 "plugins cannot run in Switchboard",
+    "import.ccr2.samePort": "Note: claude-code-router also listens on port 3456; stop it (ccr stop) before "
+                            "starting Switchboard",
+})
+
+# What Switchboard does instead of a claude-code-router transformer.
+INSTEAD_WORDS = {
+    "maxtoken": "Switchboard forwards Claude Code's max_tokens, capped where the provider preset "
+                "knows a limit",
+    "tooluse": "Switchboard passes tools and tool_choice through as Claude Code sends them",
+    "enhancetool": "Switchboard translates tool calls itself; malformed tool arguments are not repaired",
+    "reasoning": "Switchboard reads reasoning text per the provider profile (reasoning / "
+                 "reasoning_content)",
+    "cleancache": "Switchboard drops cache_control for OpenAI-compatible providers unless the "
+                  "profile keeps it (OpenRouter)",
+    "sampling": "Switchboard forwards Claude Code's temperature / top_p / top_k as the profile allows",
+    "streamoptions": "Switchboard asks for usage in the stream itself",
+}
+INSTEAD = Words({"import.instead." + name: words for name, words in INSTEAD_WORDS.items()}
                 | {"import.instead.none": "Switchboard has no equivalent"})
 
 
