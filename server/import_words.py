@@ -184,3 +184,65 @@ INSTEAD = Words({"import.instead." + name: words for name, words in INSTEAD_WORD
 def instead(transformer: str) -> Said:
     code = "import.instead." + transformer
     return INSTEAD(code if code in INSTEAD else "import.instead.none")
+
+
+# Why an import could not happen (nothing was imported): ImportSourceError,
+# ImportFailed (server/importers/model.py) and CCRImportError carry these.
+ERRORS = Words({
+    "import.error.notSetup": "that file is not a Switchboard setup (made with Export setup)",
+    "import.error.nothingFound": "no claude-code-router or cc-switch settings were found any more",
+    "import.error.inFile": "{path}: {problem}",
+    "import.error.noCcrConfig": "no claude-code-router config at {path}",
+    "import.error.cannotRead": "cannot read {path}: {reason}",
+    "import.error.notUtf8": "cannot read {path}: it is not UTF-8 text",
+    "import.error.ccr3NoAppConfig": "{path} is not a claude-code-router database (it has no app_config table).",
+    "import.error.ccr3UnknownVersion": "{path} comes from a claude-code-router version this Switchboard does not "
+                                       "know (app_config has no key/value_json columns); nothing was imported. "
+                                       "Update Switchboard, then import again.",
+    "import.error.ccr3NoSettings": "{path} holds no claude-code-router settings yet (no saved configuration); open "
+                                   "claude-code-router, add a provider, then import again.",
+    "import.error.ccr3NotJson": "{path}: claude-code-router's saved configuration is not valid JSON; nothing was "
+                                "imported. Open claude-code-router to check it.",
+    "import.error.ccr3NotObject": "{path}: claude-code-router's saved configuration is not an object; nothing was "
+                                  "imported.",
+    "import.error.sectionNotObject": "switchboard.json: {section} is not an object; fix it first (nothing was "
+                                     "imported)",
+    "import.error.invalidResult": "the imported setup would not be a valid switchboard.json ({problem}); nothing "
+                                  "was imported",
+    "import.error.noFreeProviderId": "cannot find a free provider id for '{name}'; rename it and import again",
+    "import.error.noFreeRouteId": "cannot find a free route id for '{name}'",
+    "import.error.keyring": "{problem}; keys never go into a file, so nothing was imported. Unlock or set up the "
+                            "keyring, then import again",
+    "import.error.locked": "{path} is locked by another program ({app} may be saving right now); nothing was "
+                           "imported. Try again in a moment, or quit {app} and import again.",
+    "import.error.damaged": "{path} is damaged or is not a database; nothing was imported. Open {app} to check its "
+                            "settings are still there, then import again (or import one of its backups).",
+    "import.error.cannotOpen": "cannot open {path}: check that it exists and that you may read it.",
+    "import.error.sqlite": "cannot read {path} ({error}, SQLite code {code}); nothing was imported. Open {app} to "
+                           "check the file, then try again.",
+    "import.error.noSettingsAt": "{path} holds no claude-code-router or cc-switch settings (config.sqlite, "
+                                 "config.json or cc-switch.db)",
+    "import.error.nothingAt": "nothing to import at {path}: the file does not exist",
+    "import.error.otherDatabase": "{path} is a database, but not one of claude-code-router 3 or cc-switch",
+    "import.error.neither": "{path} is neither a claude-code-router or cc-switch database nor a text config (it "
+                            "may be damaged); nothing was imported",
+    "import.error.newerSetup": "{path} was written by a newer Switchboard (setup version {version}); update "
+                               "Switchboard, then import again.",
+    "import.error.newerSetupNoPath": "the setup was written by a newer Switchboard (setup version {version}); "
+                                     "update Switchboard, then import again.",
+    "import.error.setupNotJson": "{path} is not valid JSON (line {line}: {problem})",
+    "import.error.notASetup": "{path} is not a Switchboard setup",
+    "import.error.newerCcswitch": "{path} comes from a newer cc-switch (database version {version}; this "
+                                  "Switchboard knows up to {known}); nothing was imported. Update Switchboard, then "
+                                  "import again.",
+    "import.error.notCcswitch": "{path} is not a cc-switch database (it has no providers table for apps).",
+    "import.error.ccswitchColumns": "{path}: cc-switch's providers table lacks {columns}; nothing was imported. "
+                                    "Open cc-switch once so it updates the database.",
+    "import.error.notJson5": "the claude-code-router config is not valid JSON5 (line {line}, column {column}: "
+                             "{problem})",
+    "import.error.topNotObject": "the claude-code-router config must be an object ({ ... }) at the top level",
+    "import.error.configSectionNotObject": "the Switchboard config's {section} is not an object; fix it first",
+    "import.error.providersNotList": "Providers: must be a list of providers",
+    "import.error.mergedInvalid": "the merged config is not valid: {problem}",
+    "import.error.noFreeId": "cannot find a free provider id for '{name}'",
+})

@@ -14,10 +14,12 @@ page's English catalogue has every code with the same words.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
 TABLES: list["Words"] = []
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
 def english(value: Any) -> str:
@@ -44,8 +46,11 @@ class Said:
     then: "Said | None" = None   # a sentence that follows this one
 
     def words(self, template: str | None = None) -> str:
-        """``template`` (default: the English one) filled in with the params."""
-        return (template or self.template).format(**{k: english(v) for k, v in self.params.items()})
+        """``template`` (default: the English one) filled in with the params:
+        ``{name}`` as the page's t() fills it (other braces stay as they are)."""
+        def fill(m: re.Match[str]) -> str:
+            return english(self.params[m.group(1)]) if m.group(1) in self.params else m.group(0)
+        return _PLACEHOLDER.sub(fill, template or self.template)
 
     @property
     def text(self) -> str:

@@ -14,8 +14,8 @@ from typing import Any, Mapping, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 from server import config as config_mod, import_words
-from server.import_words import CCR2, REPORT
-from server.said import Said
+from server.import_words import CCR2, ERRORS, REPORT
+from server.said import Said, Telling
 from server.ccr_import.json5 import JSON5Error, loads
 from server.secrets import KeyringUnavailable
 
@@ -44,8 +44,9 @@ class SecretsLike(Protocol):
     def set(self, entry: str, value: str) -> None: ...
 
 
-class CCRImportError(ValueError):
-    """The CCR file cannot be read as a claude-code-router config."""
+class CCRImportError(Telling, ValueError):
+    """The CCR file cannot be read as a claude-code-router config (``said``:
+    the sentence, server/import_words.py ERRORS)."""
 
 
 @dataclass
@@ -61,11 +62,10 @@ def parse_ccr(text: str) -> dict[str, Any]:
     try:
         data = loads(text)
     except JSON5Error as exc:
-        raise CCRImportError(
-            f"the claude-code-router config is not valid JSON5 (line {exc.line}, "
-            f"column {exc.column}: {exc.msg})") from None
+        raise CCRImportError(ERRORS("import.error.notJson5", line=str(exc.line), column=str(exc.column),
+                                    problem=exc.msg)) from None
     if not isinstance(data, dict):
-        raise CCRImportError("the claude-code-router config must be an object ({ ... }) at the top level")
+        raise CCRImportError(ERRORS("import.error.topNotObject"))
     return data
 
 
@@ -84,7 +84,7 @@ class _Importer:
         self.out = copy.deepcopy(existing)
         for section in ("providers", "routes"):
             if not isinstance(self.out.setdefault(section, {}), dict):
-                raise CCRImportError(f"the Switchboard config's {section} is not an object; fix it first")
+                raise CCRImportError(ERRORS("import.error.configSectionNotObject", section=section))
         self.report: list[Said] = []
         self.notes: list[Said] = []
         self.unconverted: dict[str, list[str]] = {}   # transformer -> where it was used
@@ -115,7 +115,7 @@ class _Importer:
             providers = []
             self.notes.append(CCR2("import.ccr2.noProviders"))
         if not isinstance(providers, list):
-            raise CCRImportError("Providers: must be a list of providers")
+            raise CCRImportError(ERRORS("import.error.providersNotList"))
         for index, raw in enumerate(providers):
             self.provider(index, raw)
         route_id = self.route()
@@ -124,7 +124,7 @@ class _Importer:
         try:
             config_mod.parse(self.out)
         except config_mod.ConfigError as exc:  # a bug here, or a broken existing config
-            raise CCRImportError(f"the merged config is not valid: {exc}") from None
+            raise CCRImportError(ERRORS("import.error.mergedInvalid", problem=str(exc))) from None
         for pid, key in self.pending_keys:
             try:
                 secrets.set(pid, key)
@@ -257,7 +257,7 @@ class _Importer:
                 continue
             if pid not in existing or _imported(existing[pid]):
                 return pid
-        raise CCRImportError(f"cannot find a free provider id for {name!r}")
+        raise CCRImportError(ERRORS("import.error.noFreeId", name=name))
 
     def api_key(self, raw: Any, pid: str, name: str, hostname: str) -> str:
         if raw is None:

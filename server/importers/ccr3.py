@@ -21,7 +21,7 @@ from server.ccr_import.convert import IMPORT_MARK
 from server.importers import sqlite_ro
 from server.importers.common import add_model, http_url, profile_for, set_key, strip_suffix, text
 from server.importers.model import ImportSourceError, Source, SourceProvider, SourceRoute
-from server.import_words import LEFT, instead
+from server.import_words import ERRORS, LEFT, instead
 
 APP = "claude-code-router"
 KIND = "claude-code-router 3"
@@ -53,12 +53,9 @@ def looks_like(conn: sqlite3.Connection) -> bool:
 def read(path: Path) -> Source:
     def query(conn: sqlite3.Connection) -> tuple[Any, int]:
         if not looks_like(conn):
-            raise ImportSourceError(f"{path} is not a claude-code-router database (it has no app_config table).")
+            raise ImportSourceError(ERRORS("import.error.ccr3NoAppConfig", path=str(path)))
         if not {"key", "value_json"} <= sqlite_ro.columns(conn, "app_config"):
-            raise ImportSourceError(
-                f"{path} comes from a claude-code-router version this Switchboard does not know "
-                f"(app_config has no key/value_json columns); nothing was imported. Update "
-                f"Switchboard, then import again.")
+            raise ImportSourceError(ERRORS("import.error.ccr3UnknownVersion", path=str(path)))
         row = conn.execute("SELECT value_json FROM app_config WHERE key = 'default' LIMIT 1").fetchone()
         client_keys = 0
         if "api_keys" in sqlite_ro.tables(conn):
@@ -67,16 +64,13 @@ def read(path: Path) -> Source:
 
     row, client_keys = sqlite_ro.read(path, APP, query)
     if row is None or not text(row[0]):
-        raise ImportSourceError(f"{path} holds no claude-code-router settings yet (no saved configuration); "
-                                f"open claude-code-router, add a provider, then import again.")
+        raise ImportSourceError(ERRORS("import.error.ccr3NoSettings", path=str(path)))
     try:
         doc = json.loads(row[0])
     except (json.JSONDecodeError, TypeError):
-        raise ImportSourceError(f"{path}: claude-code-router's saved configuration is not valid JSON; "
-                                f"nothing was imported. Open claude-code-router to check it.") from None
+        raise ImportSourceError(ERRORS("import.error.ccr3NotJson", path=str(path))) from None
     if not isinstance(doc, dict):
-        raise ImportSourceError(f"{path}: claude-code-router's saved configuration is not an object; "
-                                f"nothing was imported.")
+        raise ImportSourceError(ERRORS("import.error.ccr3NotObject", path=str(path)))
     source = convert(doc, str(path))
     if client_keys:
         source.left.append(LEFT("import.left.ccrAccessKeys", count=client_keys))

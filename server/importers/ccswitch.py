@@ -24,7 +24,7 @@ from typing import Any, Mapping
 from server.importers import sqlite_ro
 from server.importers.common import add_model, http_url, profile_for, set_key, strip_suffix, text
 from server.importers.model import ImportSourceError, Source, SourceProvider, SourceRoute
-from server.import_words import LEFT
+from server.import_words import ERRORS, LEFT
 
 APP = "cc-switch"
 KIND = "cc-switch"
@@ -83,16 +83,15 @@ def read(path: Path, *, home: Path | None = None) -> Source:
     def query(conn: Any) -> list[dict[str, Any]]:
         version = sqlite_ro.user_version(conn)
         if version > SCHEMA_VERSION:
-            raise ImportSourceError(
-                f"{path} comes from a newer cc-switch (database version {version}; this Switchboard knows "
-                f"up to {SCHEMA_VERSION}); nothing was imported. Update Switchboard, then import again.")
+            raise ImportSourceError(ERRORS("import.error.newerCcswitch", path=str(path), version=str(version),
+                                           known=str(SCHEMA_VERSION)))
         if not looks_like(conn):
-            raise ImportSourceError(f"{path} is not a cc-switch database (it has no providers table for apps).")
+            raise ImportSourceError(ERRORS("import.error.notCcswitch", path=str(path)))
         cols = sqlite_ro.columns(conn, "providers")
         missing = {"id", "name", "settings_config"} - cols
         if missing:
-            raise ImportSourceError(f"{path}: cc-switch's providers table lacks {', '.join(sorted(missing))}; "
-                                    f"nothing was imported. Open cc-switch once so it updates the database.")
+            raise ImportSourceError(ERRORS("import.error.ccswitchColumns", path=str(path),
+                                           columns=", ".join(sorted(missing))))
         order = "COALESCE(sort_index, 999999), id" if "sort_index" in cols else "rowid"
         return [dict(r) for r in conn.execute(
             f"SELECT * FROM providers WHERE app_type = 'claude' ORDER BY {order}")]  # noqa: S608 (fixed text)

@@ -9,12 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from server.said import Said
+from server.said import Said, Telling
 
 
-class ImportSourceError(ValueError):
+class ImportSourceError(Telling, ValueError):
     """The source cannot be read; the message says why in plain words and
-    what to do next (never a traceback, never a key)."""
+    what to do next (never a traceback, never a key). ``said``: the sentence
+    (server/import_words.py ERRORS), for the settings page's language."""
 
 
 class ImportFailed(ImportSourceError):

@@ -17,7 +17,7 @@ from server import config as config_mod
 from server.base_url import same_base_url
 from server.importers.common import sanitize_id, with_suffix
 from server.importers.model import ImportFailed, Source, SourceProvider
-from server.import_words import REPORT, from_line, key_words, models_words
+from server.import_words import ERRORS, REPORT, from_line, key_words, models_words
 from server.said import Said
 from server.secrets import KeyringUnavailable
 
@@ -44,7 +44,7 @@ def prepared(existing: dict[str, Any] | None) -> dict[str, Any]:
     out = copy.deepcopy(existing or {})
     for section in ("providers", "routes"):
         if not isinstance(out.setdefault(section, {}), dict):
-            raise ImportFailed(f"switchboard.json: {section} is not an object; fix it first (nothing was imported)")
+            raise ImportFailed(ERRORS("import.error.sectionNotObject", section=section))
     return out
 
 
@@ -58,8 +58,7 @@ def build(sources: Iterable[Any], existing: dict[str, Any] | None, *, activate: 
     try:
         config_mod.parse(plan.config)
     except config_mod.ConfigError as exc:
-        raise ImportFailed(f"the imported setup would not be a valid switchboard.json ({exc}); "
-                           f"nothing was imported") from None
+        raise ImportFailed(ERRORS("import.error.invalidResult", problem=str(exc))) from None
     return plan
 
 
@@ -81,7 +80,7 @@ def _provider_id(name: str, src: Source, providers: dict[str, Any], taken: set[s
                   for n in range(0, 100))
     pid = _free_id(candidates, src, providers, taken)
     if pid is None:
-        raise ImportFailed(f"cannot find a free provider id for {name!r}; rename it and import again")
+        raise ImportFailed(ERRORS("import.error.noFreeProviderId", name=name))
     return pid
 
 
@@ -90,7 +89,7 @@ def _route_id(wanted: str, src: Source, routes: dict[str, Any], taken: set[str])
     candidates = (base if n == 1 else with_suffix(base, f"-{n}") for n in range(1, 1000))
     rid = _free_id(candidates, src, routes, taken)
     if rid is None:
-        raise ImportFailed(f"cannot find a free route id for {wanted!r}")
+        raise ImportFailed(ERRORS("import.error.noFreeRouteId", name=wanted))
     return rid
 
 
@@ -197,8 +196,7 @@ def apply(plan: Plan, *, existing: dict[str, Any] | None, secrets: SecretsLike,
     try:
         pending = {pid: key for pid, key in plan.keys.items() if secrets.get(pid) != key}
     except KeyringUnavailable as exc:
-        raise ImportFailed(f"{exc}; keys never go into a file, so nothing was imported. Unlock or set up "
-                           f"the keyring, then import again") from None
+        raise ImportFailed(ERRORS("import.error.keyring", problem=str(exc))) from None
     config_changed = plan.config != normalized(existing)
     if not config_changed and not pending:
         return False
@@ -217,8 +215,7 @@ def apply(plan: Plan, *, existing: dict[str, Any] | None, secrets: SecretsLike,
             save(plan.config)
     except KeyringUnavailable as exc:
         _restore(secrets, written)
-        raise ImportFailed(f"{exc}; keys never go into a file, so nothing was imported. Unlock or set up "
-                           f"the keyring, then import again") from None
+        raise ImportFailed(ERRORS("import.error.keyring", problem=str(exc))) from None
     except BaseException:
         _restore(secrets, written)
         raise

@@ -24,6 +24,7 @@ from server.errors import SwitchboardError
 from server.importers import detect, export, plan as plan_mod, setup_file
 from server.importers.model import ImportSourceError
 from server import said
+from server.import_words import ERRORS
 from server.routes.common import gateway
 from server.settings_page.common import bp, json_response, off_loop, page_error, read_body, update
 
@@ -42,7 +43,11 @@ def _home() -> Path:
 
 
 def _failed(exc: ImportSourceError) -> SwitchboardError:
-    return page_error("import_failed", 422, str(exc), detail=str(exc))
+    """The page words it from ``said`` (its {detail}); API clients read the English message."""
+    error = page_error("import_failed", 422, str(exc), detail=str(exc))
+    if exc.said is not None:
+        error.details["said"] = exc.said.as_json()
+    return error
 
 
 def _read_places(home: Path) -> tuple[list[tuple[Any, Any]], list[ImportSourceError]]:
@@ -84,15 +89,15 @@ async def import_now() -> Response:
     def read_sources() -> list[Any]:
         if isinstance(body.get("setup"), dict):
             if not setup_file.looks_like(body["setup"]):
-                raise ImportSourceError("that file is not a Switchboard setup (made with Export setup)")
+                raise ImportSourceError(ERRORS("import.error.notSetup"))
             return [setup_file.convert(body["setup"], "")]
         read, errors = _read_places(home)
         if not read and not errors:
-            raise ImportSourceError("no claude-code-router or cc-switch settings were found any more")
+            raise ImportSourceError(ERRORS("import.error.nothingFound"))
         if not read:
             raise errors[0]
         # The others still come in; one that does not read is named.
-        problems.extend(LEFT("import.line.unreadable", problem=str(exc)) for exc in errors)
+        problems.extend(LEFT("import.line.unreadable", problem=exc.said or str(exc)) for exc in errors)
         return [src for _, src in read]
 
     try:

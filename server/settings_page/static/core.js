@@ -119,6 +119,7 @@
     const d = e.details || {};
     if (d.code && has("error." + d.code)) {
       const params = Object.assign({ detail: "" }, d.params || {});
+      if (d.said) params.detail = said(d.said, params.detail);  // the detail as a sentence (server/said.py)
       if (d.field) params.field = has("slot." + d.field) ? t("slot." + d.field)
         : has("netfield." + d.field) ? t("netfield." + d.field) : d.field;
       return t("error." + d.code, params).replace(/:\s*$/, "");

@@ -406,3 +406,24 @@ def test_a_claude_code_router_2_import_report_in_chinese(make_server, zh_page, t
     for prefix in ("From ", "Added ", "Updated ", "Route ", "Not converted", "Note:"):
         assert not [line for line in lines if line.startswith(prefix)], lines
     assert page.js_errors == []
+
+
+def test_why_an_import_failed_in_chinese(make_server, upstream, zh_page, tmp_path: Path) -> None:
+    """An import's refusal (server/import_words.py ERRORS) reads Chinese; the API keeps the English message."""
+    server = make_server({"providers": {"up": {"type": "openai", "base_url": upstream.url + "/v1", "api_key": "",
+                                               "models": ["m1"], "name": "Up"}}})
+    not_a_setup = tmp_path / "notes.json"
+    not_a_setup.write_text('{"hello": "world"}')
+    page = zh_page(server)
+    expect(page.get_by_role("heading", name="提供商", exact=True)).to_be_visible()
+    page.locator("#import-setup-file").set_input_files(str(not_a_setup))
+    expect(page.locator("#toast")).to_have_text("这个文件不是 Switchboard 配置（用“导出配置”生成的文件）")
+    # A claude-code-router database that is not one: the reason, with the file, in Chinese.
+    home = tmp_path / "peer"
+    (home / ".cc-switch").mkdir(parents=True)
+    (home / ".cc-switch" / "cc-switch.db").write_bytes(b"SQLite format 3\x00" + b"\x00" * 200)
+    server.app.config["IMPORT_HOME"] = str(home)
+    message = page.evaluate("() => window.Switchboard.api('POST', 'import', {}).then(() => 'imported', (e) => e.message)")
+    assert "没有导入任何内容" in message or "再也找不到" in message, message
+    assert not re.search(r"nothing was imported|were found", message), message
+    assert page.js_errors == []
