@@ -151,7 +151,7 @@ def collect(gateway: Any, base: AppState, *, claude_connected: Callable[[], bool
         active_route=config.active_route,
         has_providers=bool(config.providers),
         config_error=gateway.config_error,
-        keyring_problem=problem,
+        keyring_problem=_words(problem),
         missing_keys=missing_keys(config, secrets) if problem is None else (),
         last_error=getattr(gateway, "last_error", None),
         key_status=_words(getattr(gateway, "key_status", None)),

@@ -47,7 +47,8 @@ def msgids(path: Path) -> list[str]:
 
 
 # The server's own sentences the tray shows (server/said.py): their English template is the msgid.
-SAID_MODULES = ["server.usage.service", "server.claude_code", "server.project_pins", "server.key_pool"]
+SAID_MODULES = ["server.usage.service", "server.claude_code", "server.project_pins", "server.key_pool",
+                "server.secrets"]
 
 
 def server_msgids() -> set[str]:
@@ -57,7 +58,8 @@ def server_msgids() -> set[str]:
 
     for name in SAID_MODULES:
         importlib.import_module(name)
-    return {english for table in said.TABLES if "tray" in table.shown_by for english in table.values()}
+    return {english for table in said.TABLES if "tray" in table.shown_by for english in table.values()
+            if re.search(r"[A-Za-z]{2,}", PLACEHOLDER.sub("", english))}  # "{error}" alone has no words
 
 
 def test_catalogue_has_every_message_and_keeps_placeholders() -> None:
@@ -221,5 +223,16 @@ def test_a_resting_key_in_the_tray_status_line() -> None:
         state = AppState(phase="running", has_providers=True, routes=(RouteItem("main", "日常"),),
                          active_route="main", key_status=i18n.said(status), language="zh-CN")
         assert menu.status_lines(state) == ["OpenAI：密钥“work”受到速率限制，正在使用“personal”"]
+    finally:
+        i18n.use(None)
+
+
+def test_the_keyring_problem_in_the_tray() -> None:
+    from server.secrets import KEYRING
+
+    try:
+        i18n.use("zh-CN")
+        assert i18n.said(KEYRING("keyring.locked")) == "密钥环已锁定"
+        assert i18n.said(KEYRING("keyring.other", error="RuntimeError")) == "RuntimeError"
     finally:
         i18n.use(None)

@@ -254,7 +254,7 @@
   function banners() {
     const out = [];
     if (state.config_error) out.push(h("p", { class: "banner", role: "alert", text: t("providers.configError", { detail: state.config_error }) }));
-    if (state.keyring_problem) out.push(h("p", { class: "banner", role: "alert", text: t("providers.keyringProblem", { detail: state.keyring_problem }) }));
+    if (state.keyring_problem) out.push(h("p", { class: "banner", role: "alert", text: t("providers.keyringProblem", { detail: said(state.keyring_said, state.keyring_problem) }) }));
     if (state.exposed_host) out.push(h("p", { class: "banner", role: "alert", id: "exposed-banner", text: t("banner.exposed", { host: state.exposed_host }) }));
     return out;
   }

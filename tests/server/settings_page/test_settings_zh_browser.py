@@ -427,3 +427,22 @@ def test_why_an_import_failed_in_chinese(make_server, upstream, zh_page, tmp_pat
     assert "没有导入任何内容" in message or "再也找不到" in message, message
     assert not re.search(r"nothing was imported|were found", message), message
     assert page.js_errors == []
+
+
+def test_a_locked_keyring_in_chinese(make_server, upstream, zh_page):
+    """Why the keyring cannot be used (server/secrets.py) reads Chinese in the banner."""
+    from server.secrets import MemoryKeyring
+
+    class KeyringLocked(Exception):
+        pass
+
+    class Locked(MemoryKeyring):
+        def get_password(self, service, username):
+            raise KeyringLocked()
+
+    server = make_server({"providers": {"up": {"type": "openai", "base_url": upstream.url + "/v1", "api_key": "",
+                                               "models": ["m1"], "name": "Up"}}}, keyring=Locked())
+    page = zh_page(server)
+    expect(page.locator("#main .banner[role=alert]").first).to_have_text(
+        "电脑的密码存储不可用（密钥环已锁定）。在它恢复之前无法保存密钥。")
+    assert page.js_errors == []
