@@ -112,7 +112,8 @@ class TrayApp:
             if isinstance(error, OSError) and error.errno in _ADDR_IN_USE:
                 return self._port_taken(host, port)
             reason = getattr(error, "strerror", None) or type(error).__name__
-            self.base = self.base.with_(phase="stopped", server_error=f"cannot listen on port {port} ({reason})")
+            self.base = self.base.with_(phase="stopped", server_error=exposure.NOT_SERVING(
+                "server.cannotListen", port=str(port), reason=reason))
             self.refresh_now()
             return False
         self.server = thread

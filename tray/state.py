@@ -42,7 +42,7 @@ class AppState:
     phase: str = "starting"            # starting | running | stopped
     port_taken: bool = False           # another program listens on ``port``
     free_port: int | None = None       # the port we offer instead
-    server_error: str | None = None    # any other reason the server is not running
+    server_error: Any = None           # any other reason the server is not running (a server/said.py sentence)
     routes: tuple[RouteItem, ...] = ()
     active_route: str | None = None
     has_providers: bool = False

@@ -48,7 +48,7 @@ def msgids(path: Path) -> list[str]:
 
 # The server's own sentences the tray shows (server/said.py): their English template is the msgid.
 SAID_MODULES = ["server.usage.service", "server.claude_code", "server.project_pins", "server.key_pool",
-                "server.secrets"]
+                "server.secrets", "server.exposure"]
 
 
 def server_msgids() -> set[str]:
@@ -234,5 +234,20 @@ def test_the_keyring_problem_in_the_tray() -> None:
         i18n.use("zh-CN")
         assert i18n.said(KEYRING("keyring.locked")) == "密钥环已锁定"
         assert i18n.said(KEYRING("keyring.other", error="RuntimeError")) == "RuntimeError"
+    finally:
+        i18n.use(None)
+
+
+def test_why_the_server_is_not_running_in_the_tray() -> None:
+    """The refusal to serve a network with the desktop key (server/exposure.py) follows the language."""
+    from server import exposure
+    from tray.state import AppState
+
+    refused = exposure.refusal("0.0.0.0", 3456, {})
+    state = AppState(phase="stopped", has_providers=True, server_error=refused, language="zh-CN")
+    try:
+        assert menu.status_lines(state)[0].startswith("未运行：拒绝在 0.0.0.0:3456 上监听")
+        assert menu.status_lines(state.with_(language="en"))[0].startswith(
+            "Not running: refusing to listen on 0.0.0.0:3456")
     finally:
         i18n.use(None)
