@@ -35,14 +35,24 @@ WORD = re.compile(r"[A-Za-z]{3,}")
 KEEP = {"english"}
 
 
+# Names of settings and files the Chinese words quote as they are (api_key,
+# Providers[0], provider,model, ~/.claude/settings.json): not words of the
+# Chinese catalogue, so "provider" or "model" still count as English.
+CODE = re.compile(r"[\w$~./:\[\],-]*[_\[\]$~,/][\w$~./:\[\],-]*")
+
+
 def english_ui_words() -> set[str]:
     """English words of the catalogue that the Chinese catalogue does not use
     (so "Claude", "Code", "token", "http" … do not count)."""
     words = load()
-    def all_words(catalogue: dict[str, Any]) -> set[str]:
-        return {w.lower() for v in catalogue.values() for t in forms(v)
-                for w in WORD.findall(re.sub(r"\{\w+\}", "", t))}
-    en, zh = all_words(words["en"]), all_words(words["zh-CN"])
+    def all_words(catalogue: dict[str, Any], strip: re.Pattern[str] | None = None) -> set[str]:
+        out = set()
+        for v in catalogue.values():
+            for t in forms(v):
+                t = re.sub(r"\{\w+\}", "", t)
+                out |= {w.lower() for w in WORD.findall(strip.sub(" ", t) if strip else t)}
+        return out
+    en, zh = all_words(words["en"]), all_words(words["zh-CN"], CODE)
     return en - zh - KEEP
 
 
@@ -58,7 +68,7 @@ def shown_text(page: Any) -> str:
 def assert_no_english(page: Any, words: set[str]) -> None:
     page.wait_for_timeout(200)  # let a redraw after a save finish
     # File paths and addresses (the test's temporary folders) are not words.
-    text = re.sub(r"\S*/\S*", " ", shown_text(page))
+    text = CODE.sub(" ", re.sub(r"\S*/\S*", " ", shown_text(page)))  # and quoted names (is_error)
     found = sorted({w for w in WORD.findall(text) if w.lower() in words})
     assert found == [], f"English words on the zh-CN page: {found}\n---\n{text}"
 
@@ -84,7 +94,7 @@ def zh_page(browser) -> Iterator[Any]:
 
 def test_every_screen_in_chinese(make_server, upstream, claude_code, zh_page):
     words = english_ui_words()
-    assert {"providers", "routes", "connect", "requests"} <= words  # the check has teeth
+    assert {"provider", "model", "routes", "connect", "requests", "settings"} <= words  # the check has teeth
     server = make_server({})
     page = zh_page(server)
 
@@ -237,7 +247,7 @@ def test_check_with_claude_code_in_chinese(make_server, upstream, zh_page):
     server = make_server({"providers": {
         "fake": {"type": "openai", "base_url": upstream.url + "/v1", "api_key": "", "models": ["glm-4.6"], "name": "Fake"},
         "locked": {"type": "openai", "base_url": upstream.url + "/v1", "api_key": "keyring", "models": ["m"],
-                   "name": "Locked"}}})
+                   "name": "Moxa"}}})
     words = english_ui_words()
     page = zh_page(server)
     page.locator("article[data-provider=fake]").get_by_role("button", name="用 Claude Code 检查: Fake").click()
@@ -260,10 +270,10 @@ def test_check_with_claude_code_in_chinese(make_server, upstream, zh_page):
 
     # A provider whose key is not saved: the problem by its code, not the server's English.
     dialog.get_by_role("button", name="关闭").click()
-    page.locator("article[data-provider=locked]").get_by_role("button", name="用 Claude Code 检查: Locked").click()
-    dialog = page.get_by_role("dialog", name="用 Claude Code 检查“Locked”")
+    page.locator("article[data-provider=locked]").get_by_role("button", name="用 Claude Code 检查: Moxa").click()
+    dialog = page.get_by_role("dialog", name="用 Claude Code 检查“Moxa”")
     dialog.get_by_role("button", name="开始检查").click()
-    expect(dialog.get_by_text("尚未为 Locked 保存密钥。请先粘贴一个。")).to_be_visible()
+    expect(dialog.get_by_text("尚未为 Moxa 保存密钥。请先粘贴一个。")).to_be_visible()
     assert_no_english(page, words)
     assert page.js_errors == []
 
@@ -278,6 +288,7 @@ def test_a_reached_spending_limit_in_chinese(make_server, upstream, zh_page):
     cfg["providers"]["up"]["base_url"] = upstream.url
     cfg["prices"] = {"up/m1": {"input": 1000, "output": 1000}}
     cfg["usage"] = {"budget": {"daily": 0.01}}
+    cfg["routes"]["main"]["name"] = "日常"
     server = make_server(cfg)
     upstream.default = json_script(json.loads((UPSTREAM_FIXTURES / "anthropic/message-text.json").read_text()))
     assert server.post("/v1/messages", {"model": "claude-sonnet-4-5", "max_tokens": 10,
