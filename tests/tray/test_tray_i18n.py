@@ -251,3 +251,30 @@ def test_why_the_server_is_not_running_in_the_tray() -> None:
             "Not running: refusing to listen on 0.0.0.0:3456")
     finally:
         i18n.use(None)
+
+
+PO_TW = REPO / "tray" / "locale" / "zh_TW" / "LC_MESSAGES" / "switchboard.po"
+
+
+def test_traditional_catalogue_matches_the_simplified_one() -> None:
+    """zh_TW (Traditional, Taiwan) has every message zh_CN has, its placeholders, and is compiled."""
+    from tests.server.settings_page.test_catalogues import SIMPLIFIED_ONLY
+
+    cn, tw = po_entries(PO), po_entries(PO_TW)
+    assert set(tw) == set(cn)
+    with PO_TW.with_suffix(".mo").open("rb") as f:
+        compiled = gettext.GNUTranslations(f)
+    for msgid, msgstr in tw.items():
+        assert set(PLACEHOLDER.findall(msgstr)) == set(PLACEHOLDER.findall(msgid)), msgid
+        assert compiled.gettext(msgid) == msgstr, f"{msgid}: run msgfmt (see the .po file's header)"
+        assert not [c for c in msgstr if c in SIMPLIFIED_ONLY], msgstr
+        if HAN.search(cn[msgid]):
+            assert HAN.search(msgstr), msgid
+
+
+def test_menu_model_in_traditional_chinese() -> None:
+    texts = menu_texts("zh_TW.UTF-8")
+    assert texts[0] == "正在 127.0.0.1:3456 上執行 · 主路由"
+    for word in ("設定…", "複製 Claude Code 設定", "連接 Claude Code…", "登入時啟動", "開啟記錄資料夾", "結束"):
+        assert word in texts
+    assert "結束" in menu_texts("en_US.UTF-8", "zh-TW")  # the settings page's choice

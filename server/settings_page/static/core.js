@@ -12,7 +12,8 @@
   // ---- words ---------------------------------------------------------------
   // The language: the person's choice (the config's "language", applied by
   // setLanguage once the state is read), else the browser's list (the
-  // Accept-Language languages); "zh", "zh-Hans" and "zh-SG" read zh-CN.
+  // Accept-Language languages); "zh", "zh-Hans" and "zh-SG" read zh-CN,
+  // "zh-Hant", "zh-HK" and "zh-MO" read zh-TW (Traditional characters).
   // WORDS is English with the language's words on top, so a partial
   // catalogue falls back to English string by string.
   const ALL = window.SWITCHBOARD_STRINGS || { en: {} };
@@ -23,6 +24,7 @@
     const exact = Object.keys(ALL).find((l) => l.toLowerCase() === lower);
     if (exact) return exact;
     if (/^zh(-hans)?(-(cn|sg))?$/.test(lower) && ALL["zh-CN"]) return "zh-CN";
+    if (/^zh-(hant(-\w+)?|tw|hk|mo)$/.test(lower) && ALL["zh-TW"]) return "zh-TW";
     const base = lower.split("-")[0];
     return Object.keys(ALL).find((l) => l.toLowerCase() === base) || null;
   }
@@ -449,7 +451,7 @@
   }
   // The language menu in the top bar: "same as the browser" or one language,
   // each named in its own language; the choice is saved in the config.
-  const LANGUAGES = ["en", "zh-CN"];
+  const LANGUAGES = ["en", "zh-CN", "zh-TW"];
   function languageMenu() {
     const box = document.getElementById("language-box");
     if (!box) return;

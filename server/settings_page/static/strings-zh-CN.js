@@ -42,6 +42,7 @@
     "lang.auto": "跟随浏览器",
     "lang.en": "English",
     "lang.zh-CN": "简体中文",
+    "lang.zh-TW": "繁体中文",
 
     "signedOut.title": "此设置链接已过期",
     "signedOut.body": "为了安全，每个设置链接只能使用一次，且只在两分钟内有效。请从系统托盘（Mac 上为菜单栏）中的 Switchboard 图标重新打开设置。",

@@ -45,6 +45,7 @@ window.SWITCHBOARD_STRINGS = {
     "lang.auto": "Browser default",
     "lang.en": "English",
     "lang.zh-CN": "简体中文",
+    "lang.zh-TW": "繁體中文",
 
     "signedOut.title": "This settings link has expired",
     "signedOut.body": "For your safety, each settings link works only once and only for two minutes. Open Settings again from the Switchboard icon in your system tray (the menu bar on a Mac).",

@@ -26,7 +26,7 @@ global.document = { querySelectorAll: () => [] };
 for (const f of process.argv.slice(1)) require(f);
 process.stdout.write(JSON.stringify(window.SWITCHBOARD_STRINGS));
 """
-FILES = ["strings.js", "strings-zh-CN.js", "usage-strings.js"]
+FILES = ["strings.js", "strings-zh-CN.js", "strings-zh-TW.js", "usage-strings.js"]
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
@@ -75,7 +75,7 @@ def catalogue_problems(all_words: dict[str, dict[str, Any]]) -> list[str]:
 
 def test_every_catalogue_matches_english() -> None:
     all_words = load()
-    assert set(all_words) >= {"en", "zh-CN"}
+    assert set(all_words) >= {"en", "zh-CN", "zh-TW"}
     assert len(all_words["en"]) > 400
     assert catalogue_problems(all_words) == []
 
@@ -89,6 +89,26 @@ def test_chinese_is_translated() -> None:
     assert len(chinese) / len(zh) > 0.9, sorted(set(zh) - set(chinese))
     # Plural objects are English-only; Chinese has one form.
     assert not [k for k, v in zh.items() if isinstance(v, dict)]
+
+
+# Characters only Simplified Chinese writes (their Traditional forms differ).
+SIMPLIFIED_ONLY = "设为们这个来说对时会还发开关点网络数据库图标应选择请输导认证书连钥复删项从动该没显试议记读过运进钟错长门问间页题"
+
+
+def test_traditional_chinese_is_traditional() -> None:
+    """zh-TW is complete, in Traditional characters with Taiwan's 「」 quotes:
+    no Simplified-only character, not a copy of zh-CN."""
+    all_words = load()
+    tw, cn = all_words["zh-TW"], all_words["zh-CN"]
+    han = re.compile(r"[\u4e00-\u9fff]")
+    assert len([k for k, v in tw.items() if han.search(v)]) / len(tw) > 0.9
+    simplified = {k: v for k, v in tw.items() if any(c in SIMPLIFIED_ONLY for c in v)}
+    assert simplified == {}
+    assert [k for k, v in tw.items() if "“" in v or "”" in v] == []
+    assert sum(tw[k] != cn[k] for k in tw) / len(tw) > 0.6
+    for key, word in {"nav.providers": "供應商", "nav.setup": "設定精靈", "common.save": "儲存",
+                      "field.baseUrl": "伺服器位址（Base URL）", "network.title": "網路"}.items():
+        assert tw[key] == word, key
 
 
 def test_english_plurals_where_counts_are_shown() -> None:

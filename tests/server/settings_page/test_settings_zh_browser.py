@@ -41,9 +41,9 @@ KEEP = {"english"}
 CODE = re.compile(r"[\w$~./:\[\],-]*[_\[\]$~,/][\w$~./:\[\],-]*")
 
 
-def english_ui_words() -> set[str]:
-    """English words of the catalogue that the Chinese catalogue does not use
-    (so "Claude", "Code", "token", "http" … do not count)."""
+def english_ui_words(lang: str = "zh-CN") -> set[str]:
+    """English words of the catalogue that the Chinese catalogue (``lang``)
+    does not use (so "Claude", "Code", "token", "http" … do not count)."""
     words = load()
     def all_words(catalogue: dict[str, Any], strip: re.Pattern[str] | None = None) -> set[str]:
         out = set()
@@ -52,7 +52,7 @@ def english_ui_words() -> set[str]:
                 t = re.sub(r"\{\w+\}", "", t)
                 out |= {w.lower() for w in WORD.findall(strip.sub(" ", t) if strip else t)}
         return out
-    en, zh = all_words(words["en"]), all_words(words["zh-CN"], CODE)
+    en, zh = all_words(words["en"]), all_words(words[lang], CODE)
     return en - zh - KEEP
 
 
