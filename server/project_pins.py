@@ -182,7 +182,8 @@ class ProjectPins:
             try:
                 atomic_write_json(path, data)  # 0600: it holds the access key
             except OSError as exc:
-                raise ProjectPinError(FILE_ERRORS("fileError.cannotWrite", path=str(path), reason=exc.strerror)) from None
+                raise ProjectPinError(FILE_ERRORS("fileError.cannotWrite", path=str(path),
+                                                  reason=exc.strerror)) from None
             record.update(route=route_id, written_url=address, written_token=_digest(key))
             records[str(project)] = record
             self._save(records)

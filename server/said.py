@@ -1,8 +1,11 @@
 """A sentence for a person, as a stable code and its params (issue 19).
 
 The server words some things a person reads itself: the cards of "Check
-with Claude Code", the spending-limit alerts, today's usage line, the
-"Claude Code moved" notice, the import report. Each is a :class:`Said`:
+with Claude Code", the spending-limit alerts and today's usage line, the
+"Claude Code moved" notice, the import report and why an import failed,
+why a settings file was not changed, why the keyring cannot be used, a
+resting key, why a session stays on a fallback, why the tray's server is
+not running. Each is a :class:`Said`:
 its ``code`` (the settings page's catalogue key, static/strings.js), its
 ``params`` and its English ``template``. The page shows ``t(code, params)``
 in its language, the tray ``_(template)`` through gettext (tray/locale);
@@ -16,7 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 TABLES: list["Words"] = []
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -45,11 +48,12 @@ class Said:
     params: Mapping[str, Any] = field(default_factory=dict)
     then: "Said | None" = None   # a sentence that follows this one
 
-    def words(self, template: str | None = None) -> str:
-        """``template`` (default: the English one) filled in with the params:
-        ``{name}`` as the page's t() fills it (other braces stay as they are)."""
+    def words(self, template: str | None = None, param: Callable[[Any], str] = english) -> str:
+        """``template`` (default: the English one) filled in with the params
+        (each written by ``param``): ``{name}`` as the page's t() fills it
+        (other braces stay as they are)."""
         def fill(m: re.Match[str]) -> str:
-            return english(self.params[m.group(1)]) if m.group(1) in self.params else m.group(0)
+            return param(self.params[m.group(1)]) if m.group(1) in self.params else m.group(0)
         return _PLACEHOLDER.sub(fill, template or self.template)
 
     @property

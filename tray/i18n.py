@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from typing import Any, Mapping
 
-from server.said import joined
+from server.said import Said, english, joined
 
 DOMAIN = "switchboard"
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
@@ -64,7 +64,9 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 def said(sentence: Any) -> str:
     """A sentence the server words (server/said.py), in this language: its
     English template is the msgid (a sentence nobody translated stays English)."""
-    text = sentence.words(_current.gettext(sentence.template))
+    def param(value: Any) -> str:  # a param may be a sentence too ("3 models")
+        return said(value) if isinstance(value, Said) else english(value)
+    text = sentence.words(_current.gettext(sentence.template), param)
     return joined(text, said(sentence.then)) if sentence.then else text
 
 

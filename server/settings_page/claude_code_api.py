@@ -10,7 +10,8 @@ from server.errors import NotFound
 from server.routes.common import gateway
 from server.secrets import ACCESS_KEY_ENTRY
 from server.settings_page import claude_code
-from server.settings_page.common import access_key_or_none, base_url, bp, failure_detail, json_response, off_loop, set_key
+from server.settings_page.common import (access_key_or_none, base_url, bp, failure_detail, json_response, off_loop,
+                                         set_key)
 
 
 def serving_base_url() -> str:
