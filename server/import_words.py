@@ -8,6 +8,19 @@ from __future__ import annotations
 
 from server.said import Said, Words
 
+# The routes an import names itself (claude-code-router 2, cc-switch): in
+# the settings page's language when the page sends its words (route_name).
+ROUTE_NAMES = Words({
+    "import.routeName.ccr": "Imported from claude-code-router",
+    "import.routeName.ccswitch": "Imported from cc-switch",
+})
+
+
+def route_name(code: str, names: dict[str, str] | None) -> str:
+    """The name of a route the import makes: the page's word for ``code``, else the English."""
+    return (names or {}).get(code) or ROUTE_NAMES[code]
+
+
 # The report's own lines: where each source came from, what was made.
 REPORT = Words({
     "import.line.from": "From {source} ({path}):",

@@ -21,7 +21,7 @@ from server.secrets import KeyringUnavailable
 
 IMPORT_MARK = "claude-code-router"   # "imported_from" on what we add: re-imports replace it
 ROUTE_ID = "ccr"
-ROUTE_NAME = "Imported from claude-code-router"
+ROUTE_NAME = import_words.ROUTE_NAMES["import.routeName.ccr"]
 # CCR Router slot -> Switchboard route slot
 ROUTE_SLOTS = (("default", "default"), ("background", "haiku"), ("think", "think"),
                ("longContext", "long_context"), ("webSearch", "web_search"), ("image", "image"))
@@ -70,15 +70,16 @@ def parse_ccr(text: str) -> dict[str, Any]:
 
 
 def import_ccr(text: str, *, environ: Mapping[str, str], secrets: SecretsLike,
-               existing: dict[str, Any] | None, activate: bool = True) -> ImportResult:
+               existing: dict[str, Any] | None, activate: bool = True, route_name: str = ROUTE_NAME) -> ImportResult:
     data = parse_ccr(text)
-    return _Importer(data, environ, existing or {}, activate).run(secrets)
+    return _Importer(data, environ, existing or {}, activate, route_name).run(secrets)
 
 
 class _Importer:
     def __init__(self, data: dict[str, Any], environ: Mapping[str, str],
-                 existing: dict[str, Any], activate: bool) -> None:
+                 existing: dict[str, Any], activate: bool, route_name: str = ROUTE_NAME) -> None:
         self.data = data
+        self.route_name = route_name
         self.environ = environ
         self.activate = activate
         self.out = copy.deepcopy(existing)
@@ -295,7 +296,7 @@ class _Importer:
         if not isinstance(router, dict):
             self.notes.append(CCR2("import.ccr2.routerNotObject"))
             return None
-        route: dict[str, Any] = {"name": ROUTE_NAME}
+        route: dict[str, Any] = {"name": self.route_name}
         lower_ids = {n.lower(): pid for n, pid in self.ids.items()}
         for ccr_slot, slot in ROUTE_SLOTS:
             value = router.get(ccr_slot)

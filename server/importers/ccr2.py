@@ -9,7 +9,7 @@ from typing import Any, Mapping
 
 from server.ccr_import.convert import CCRImportError, import_ccr, parse_ccr
 from server.importers.model import ImportSourceError
-from server.import_words import ERRORS, from_line
+from server.import_words import ERRORS, from_line, route_name
 
 KIND = "claude-code-router 2"
 
@@ -44,7 +44,7 @@ class Ccr2Source:
         collector = _KeyCollector()
         try:
             result = import_ccr(self.text, environ=self.environ, secrets=collector, existing=plan.config,
-                                activate=activate)
+                                activate=activate, route_name=route_name("import.routeName.ccr", plan.route_names))
         except CCRImportError as exc:
             raise _in_file(self.path, exc) from None
         plan.lines.append(from_line(self.kind, str(self.path)))

@@ -24,7 +24,7 @@ from typing import Any, Mapping
 from server.importers import sqlite_ro
 from server.importers.common import add_model, http_url, profile_for, set_key, strip_suffix, text
 from server.importers.model import ImportSourceError, Source, SourceProvider, SourceRoute
-from server.import_words import ERRORS, LEFT
+from server.import_words import ERRORS, LEFT, ROUTE_NAMES
 
 APP = "cc-switch"
 KIND = "cc-switch"
@@ -154,7 +154,8 @@ def convert(rows: list[dict[str, Any]], current_override: str = "", path: str = 
     if current not in main_model:
         src.left.append(LEFT("import.left.ccswitchNoModel", name=names[current]))
         return src
-    route = SourceRoute(name="Imported from cc-switch", slots={}, active=True)
+    code = "import.routeName.ccswitch"
+    route = SourceRoute(name=ROUTE_NAMES[code], name_code=code, slots={}, active=True)
     route.slots["default"] = [(names[current], main_model[current])]
     for slot, model in tiers[current].items():
         route.slots[slot] = [(names[current], model)]

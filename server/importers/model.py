@@ -39,6 +39,7 @@ class SourceProvider:
 @dataclass
 class SourceRoute:
     name: str
+    name_code: str = ""                        # a name the import gives (import_words.ROUTE_NAMES): translatable
     id: str = ""                               # a wished-for route id (setup files keep theirs)
     slots: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # slot -> [(provider name, model)]
     active: bool = False                       # the one the source uses now

@@ -17,7 +17,7 @@ from server import config as config_mod
 from server.base_url import same_base_url
 from server.importers.common import sanitize_id, with_suffix
 from server.importers.model import ImportFailed, Source, SourceProvider
-from server.import_words import ERRORS, REPORT, from_line, key_words, models_words
+from server.import_words import ERRORS, REPORT, from_line, key_words, models_words, route_name
 from server.said import Said
 from server.secrets import KeyringUnavailable
 
@@ -38,6 +38,7 @@ class Plan:
     created: list[str] = field(default_factory=list)                 # provider/route ids added or updated
     forget: list[str] = field(default_factory=list)                  # keyring entries whose provider moved
     providers_found: int = 0
+    route_names: dict[str, str] = field(default_factory=dict)        # the page's words for ROUTE_NAMES
 
 
 def prepared(existing: dict[str, Any] | None) -> dict[str, Any]:
@@ -48,8 +49,11 @@ def prepared(existing: dict[str, Any] | None) -> dict[str, Any]:
     return out
 
 
-def build(sources: Iterable[Any], existing: dict[str, Any] | None, *, activate: bool = True) -> Plan:
-    plan = Plan(config=prepared(existing))
+def build(sources: Iterable[Any], existing: dict[str, Any] | None, *, activate: bool = True,
+          route_names: dict[str, str] | None = None) -> Plan:
+    """``route_names``: the words of the settings page's language for the
+    routes the import names itself (import_words.ROUTE_NAMES codes)."""
+    plan = Plan(config=prepared(existing), route_names=dict(route_names or {}))
     activated = False
     for src in sources:
         # A source that merges itself (claude-code-router 2) or a Source to merge here.
@@ -149,7 +153,8 @@ def _add(plan: Plan, src: Source, *, activate: bool) -> bool:
         wanted = route.id or (src.route_prefix if len(src.routes) == 1 else f"{src.route_prefix}-{route.name}")
         rid = _route_id(wanted, src, out["routes"], route_taken)
         route_taken.add(rid)
-        entry: dict[str, Any] = {"name": route.name}
+        entry: dict[str, Any] = {"name": route_name(route.name_code, plan.route_names) if route.name_code
+                                 else route.name}
         for slot, targets in route.slots.items():
             values = [f"{ids[name]}/{model}" for name, model in targets if name in ids]
             if values:

@@ -24,13 +24,29 @@ from server.errors import SwitchboardError
 from server.importers import detect, export, plan as plan_mod, setup_file
 from server.importers.model import ImportSourceError
 from server import said
-from server.import_words import ERRORS
+from server.import_words import ERRORS, ROUTE_NAMES
 from server.routes.common import gateway
+from server.settings_page import edits
 from server.settings_page.common import bp, json_response, off_loop, page_error, read_body, update
 
 
 # A source that could not be read (its reason stays as the reader worded it).
 LEFT = said.Words({"import.line.unreadable": "Left behind: {problem}"})
+
+
+def _route_names(body: dict[str, Any]) -> dict[str, str]:
+    """The page's words for the routes an import names itself (import_words.ROUTE_NAMES)."""
+    raw = body.get("route_names")
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise edits.BadInput("bad_field", "route_names")
+    names = {}
+    for code in ROUTE_NAMES:
+        value = edits.text(raw, code, limit=120)
+        if value:
+            names[code] = value
+    return names
 
 
 class _Unchanged(Exception):
@@ -85,6 +101,7 @@ async def import_now() -> Response:
     home = _home()
 
     problems: list[said.Said] = []
+    route_names = _route_names(body)
 
     def read_sources() -> list[Any]:
         if isinstance(body.get("setup"), dict):
@@ -110,7 +127,8 @@ async def import_now() -> Response:
     def edit(data: dict[str, Any]) -> None:
         # The imported route becomes active only when none works yet: the
         # page never switches routes silently (the report names the new ones).
-        plan = plan_mod.build(sources, data, activate=data.get("active_route") not in data["routes"])
+        plan = plan_mod.build(sources, data, activate=data.get("active_route") not in data["routes"],
+                              route_names=route_names)
 
         class Recording:
             def get(self, entry: str) -> str | None:

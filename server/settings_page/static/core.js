@@ -162,6 +162,12 @@
     location.replace("/settings/signed-out");
   }
   function problemText(r) { return t("problem." + (r.problem || "unknown"), r.params || {}); }
+  // The page's words for the routes an import names itself (server/import_words.py ROUTE_NAMES).
+  function importRouteNames() {
+    const names = {};
+    for (const code of ["import.routeName.ccr", "import.routeName.ccswitch"]) names[code] = t(code);
+    return names;
+  }
   // A failed change: its problem, and why (the server's sentence, or an OS error's own words).
   function problemWithDetail(r) {
     const text = problemText(r);
@@ -433,7 +439,7 @@
   // ---- the namespace the screens' files share ------------------------------------------
   const SB = window.Switchboard = window.Switchboard || {};
   // Only what the screens' files (and the browser tests: t, setLanguage) use.
-  Object.assign(SB, { WORDS, has, t, said, problemWithDetail, setLanguage, h, nextId, field, main, toast, copyText, api, problemText, refresh,
+  Object.assign(SB, { WORDS, has, t, said, problemWithDetail, importRouteNames, setLanguage, h, nextId, field, main, toast, copyText, api, problemText, refresh,
     providerName, targetLabel, VIEWS, show, focusMain, head, banners, renderResult, errorResult, reveal, isKeyNeeded,
     busy, presetById, openDialog, confirmDialog });
   Object.defineProperty(SB, "state", { get: () => state, set: (v) => { state = v; } });

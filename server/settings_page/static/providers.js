@@ -45,7 +45,7 @@
       file.value = "";
       if (!chosen) return;
       try {
-        const r = await api("POST", "import", { setup: JSON.parse(await chosen.text()) });
+        const r = await api("POST", "import", { setup: JSON.parse(await chosen.text()), route_names: SB.importRouteNames() });
         await refresh();
         const needs = SB.state.providers.filter((p) => (r.needs_keys || []).includes(p.id));
         toast(needs.length ? t("import.needsKeys", { names: needs.map((p) => p.name).join(", ") }) : t("import.setupDone"));

@@ -46,7 +46,7 @@
       bring.disabled = true;
       busy(result, t("import.working"));
       try {
-        const r = await api("POST", "import", {});
+        const r = await api("POST", "import", { route_names: SB.importRouteNames() });
         setup.found = null;
         await refresh();
         box.replaceChildren(h("h2", { id: "import-done", text: t("import.doneTitle") }),

@@ -528,6 +528,8 @@
     "import.offer": "发现了你的 {apps} 设置：要导入 {count} 个提供商吗？",
     "import.bring": "导入 {count} 个提供商",
     "import.no": "不用了，谢谢",
+    "import.routeName.ccr": "从 claude-code-router 导入",
+    "import.routeName.ccswitch": "从 cc-switch 导入",
     "import.line.from": "来自 {source}（{path}）：",
     "import.line.fromNoPath": "来自 {source}：",
     "import.line.providerAdded": "已添加提供商“{name}”（{type}，{host}，{models}，{key}）",

@@ -529,6 +529,8 @@
     "import.offer": "發現了你的 {apps} 設定：要匯入 {count} 個供應商嗎？",
     "import.bring": "匯入 {count} 個供應商",
     "import.no": "不用了，謝謝",
+    "import.routeName.ccr": "從 claude-code-router 匯入",
+    "import.routeName.ccswitch": "從 cc-switch 匯入",
     "import.line.from": "來自 {source}（{path}）：",
     "import.line.fromNoPath": "來自 {source}：",
     "import.line.providerAdded": "已新增供應商「{name}」（{type}，{host}，{models}，{key}）",

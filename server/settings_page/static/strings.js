@@ -531,6 +531,8 @@ window.SWITCHBOARD_STRINGS = {
     "import.offer": { "one": "We found your {apps} settings: bring in {count} provider?", "other": "We found your {apps} settings: bring in {count} providers?" },
     "import.bring": { "one": "Bring in {count} provider", "other": "Bring in {count} providers" },
     "import.no": "No, thanks",
+    "import.routeName.ccr": "Imported from claude-code-router",
+    "import.routeName.ccswitch": "Imported from cc-switch",
     "import.line.from": "From {source} ({path}):",
     "import.line.fromNoPath": "From {source}:",
     "import.line.providerAdded": "Added provider '{name}' ({type}, {host}, {models}, {key})",

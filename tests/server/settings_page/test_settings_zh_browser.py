@@ -329,6 +329,9 @@ def test_the_import_report_in_chinese(make_server, zh_page, tmp_path: Path) -> N
     lines = report.locator("li").all_inner_texts()
     for prefix in ("From ", "Added ", "Updated ", "Route ", "Needs a key", "Left behind", "Note:"):
         assert not [line for line in lines if line.startswith(prefix)], lines
+    # The route the import names itself is named in the page's language.
+    routes = json.loads(server.settings.config_path.read_text())["routes"]
+    assert routes["cc-switch"]["name"] == "从 cc-switch 导入", routes
     # Every line is worded in Chinese around the data (names, hosts, slots) of the other apps.
     assert all(re.search(r"[\u4e00-\u9fff]", line) for line in lines), lines
     shot(page, "import-report")
@@ -416,6 +419,7 @@ def test_a_claude_code_router_2_import_report_in_chinese(make_server, zh_page, t
     assert len(lines) > 5 and all(re.search(r"[\u4e00-\u9fff]", line) for line in lines), lines
     for prefix in ("From ", "Added ", "Updated ", "Route ", "Not converted", "Note:"):
         assert not [line for line in lines if line.startswith(prefix)], lines
+    assert json.loads(server.settings.config_path.read_text())["routes"]["ccr"]["name"] == "从 claude-code-router 导入"
     assert page.js_errors == []
 
 
