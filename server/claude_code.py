@@ -30,8 +30,34 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from server.fileio import PRIVATE_FILE_MODE, atomic_write_json, own_private_dir, unique_path
+from server.said import Telling, Words
 
 log = logging.getLogger("switchboard")
+
+# Told in the tray (in the person's language, server/said.py) and logged
+# when Claude Code followed Switchboard to a new port; the settings page
+# says it with its own words (claude.moved, with the address).
+NOTICES = Words({
+    "claude.movedPort": "Switchboard moved to port {port} and Claude Code's settings now point there: "
+                        "restart Claude Code to use it.",
+}, shown_by=("tray",))
+
+# Why Claude Code's settings file (or a pinned project's) was not changed,
+# with the next step; the settings page and the tray word them (server/said.py).
+FILE_ERRORS = Words({
+    "fileError.cannotRead": "Switchboard cannot read {path} ({reason}); check its permissions",
+    "fileError.cannotWrite": "Switchboard cannot write {path} ({reason}); check the folder's permissions",
+    "fileError.notJson": "{path} is not valid JSON (line {line}); Switchboard left it unchanged. "
+                         "Fix the file, then connect again",
+    "fileError.notJsonRetry": "{path} is not valid JSON (line {line}); Switchboard left it unchanged. "
+                              "Fix the file, then try again",
+    "fileError.notJsonRetryNoLine": "{path} is not valid JSON; Switchboard left it unchanged. Fix the file, then try again",
+    "fileError.notObject": "{path} does not hold a JSON object; Switchboard left it unchanged",
+    "fileError.envNotObject": "the \"env\" entry of {path} is not an object; Switchboard left it unchanged",
+    "fileError.isLink": "{path} is a link to another file; Switchboard does not change it. "
+                        "Replace the link with a real file, then try again",
+    "claudeError.notServing": "Switchboard is not serving yet; connect Claude Code once it runs",
+}, shown_by=("page", "tray"))
 
 KEYS = ("ANTHROPIC_BASE_URL", "ANTHROPIC_AUTH_TOKEN")
 DISABLE_ENV = "SWITCHBOARD_CLAUDE_CODE"  # "off": never touch Claude Code's settings (a shared server)
@@ -39,8 +65,9 @@ LEGACY_BACKUP = ".switchboard-backup-"
 LEGACY_RESTORE = ".switchboard-restore"
 
 
-class ClaudeCodeError(RuntimeError):
-    """A plain-words reason Claude Code's settings could not be changed."""
+class ClaudeCodeError(Telling, RuntimeError):
+    """A plain-words reason Claude Code's settings could not be changed
+    (``said``: the sentence, for the page's and the tray's language)."""
 
     @property
     def message(self) -> str:
@@ -65,20 +92,18 @@ def _read(path: Path) -> dict[str, Any]:
     except FileNotFoundError:
         return {}
     except OSError as exc:
-        raise ClaudeCodeError(f"Switchboard cannot read {path} ({exc.strerror}); check its permissions") from None
+        raise ClaudeCodeError(FILE_ERRORS("fileError.cannotRead", path=str(path), reason=exc.strerror)) from None
     if not text.strip():
         return {}
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ClaudeCodeError(
-            f"{path} is not valid JSON (line {exc.lineno}); Switchboard left it unchanged. "
-            "Fix the file, then connect again") from None
+        raise ClaudeCodeError(FILE_ERRORS("fileError.notJson", path=str(path), line=str(exc.lineno))) from None
     if not isinstance(data, dict):
-        raise ClaudeCodeError(f"{path} does not hold a JSON object; Switchboard left it unchanged")
+        raise ClaudeCodeError(FILE_ERRORS("fileError.notObject", path=str(path)))
     env = data.get("env")
     if env is not None and not isinstance(env, dict):
-        raise ClaudeCodeError(f"the \"env\" entry of {path} is not an object; Switchboard left it unchanged")
+        raise ClaudeCodeError(FILE_ERRORS("fileError.envNotObject", path=str(path)))
     return data
 
 

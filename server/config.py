@@ -34,7 +34,13 @@ class ConfigError(ValueError):
 
 class ConfigChangedOnDisk(ConfigError):
     """The file on disk is invalid (edited by hand since it was read, or
-    broken since start): a save refuses rather than overwrite it."""
+    broken since start): a save refuses rather than overwrite it. ``path``
+    and ``problem`` let the settings page word it in its language."""
+
+    def __init__(self, message: str, *, path: str = "", problem: str = "") -> None:
+        super().__init__(message)
+        self.path = path
+        self.problem = problem
 
 
 @dataclass(frozen=True)

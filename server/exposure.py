@@ -12,7 +12,16 @@ from __future__ import annotations
 import ipaddress
 from typing import Mapping
 
+from server.said import Said, Words
 from server.secrets import ACCESS_KEY_ENV
+
+# Why the tray's server is not running (its status line words them, server/said.py).
+NOT_SERVING = Words({
+    "server.refused": "refusing to listen on {host}:{port}: that address is reachable from other computers, and "
+                      "the access key is the generated desktop one. Set {variable} to a long random key of your own "
+                      "to serve a network, or set server.host back to 127.0.0.1.",
+    "server.cannotListen": "cannot listen on port {port} ({reason})",
+}, shown_by=("tray",))
 
 
 def is_loopback(host: str) -> bool:
@@ -24,13 +33,11 @@ def is_loopback(host: str) -> bool:
         return False  # a name: it may resolve to any interface
 
 
-def refusal(host: str, port: int, environ: Mapping[str, str]) -> str | None:
+def refusal(host: str, port: int, environ: Mapping[str, str]) -> Said | None:
     """Why Switchboard must not listen on ``host`` (None: it may)."""
     if is_loopback(host) or environ.get(ACCESS_KEY_ENV):
         return None
-    return (f"refusing to listen on {host}:{port}: that address is reachable from other computers, "
-            f"and the access key is the generated desktop one. Set {ACCESS_KEY_ENV} to a long random "
-            f"key of your own to serve a network, or set server.host back to 127.0.0.1.")
+    return NOT_SERVING("server.refused", host=host, port=str(port), variable=ACCESS_KEY_ENV)
 
 
 def warning(host: str, port: int) -> str:

@@ -22,7 +22,7 @@ import httpx
 
 from server import config as config_mod
 from server import fileio, network
-from server.claude_code import ClaudeCodeError, ClaudeCodeLink
+from server.claude_code import FILE_ERRORS, NOTICES, ClaudeCodeError, ClaudeCodeLink
 from server.loop import quiet_gc
 from server.config import Config, ConfigChangedOnDisk, ConfigError, ProviderConfig
 from server.dispatch import Dispatcher
@@ -32,8 +32,9 @@ from server.providers.aiohttp_transport import AiohttpTransport
 from server.providers.http import HttpxUpstream
 from server.providers.base import Provider
 from server.providers.presets import profile_for
+from server.said import Said
 from server.secrets import KeyringUnavailable, SecretStore
-from server.project_pins import PinnedProject, ProjectPinError, ProjectPins
+from server.project_pins import PIN_ERRORS, PinnedProject, ProjectPinError, ProjectPins
 from server.session_pins import SessionPins
 from server.sessions import Sessions
 from server.settings import Settings
@@ -128,13 +129,13 @@ class Gateway:
         # The latest request failure in plain words, for the tray's status line.
         self.last_error: str | None = None
         # A resting key of a provider with several, for the tray (server/key_pool.py).
-        self.key_status: str | None = None
+        self.key_status: Said | None = None
         # Where this instance serves (set when the server starts listening)
         # and Claude Code's settings file: the one owner of "connected".
         self.serving_host: str | None = None  # the bind address (0.0.0.0 reaches other computers)
         self.serving_port: int | None = None
         self.claude_code = ClaudeCodeLink(settings.home / "claude-code")
-        self.claude_code_notice: str | None = None
+        self.claude_code_notice: Said | None = None
         # Project folders pinned to a route (their .claude/settings.local.json).
         self.project_pins = ProjectPins(settings.home / "project-pins")
 
@@ -312,7 +313,7 @@ class Gateway:
             how = "was changed outside Switchboard and now has a problem" if changed else "has a problem"
             raise ConfigChangedOnDisk(
                 f"{path} {how}: {exc}. Nothing was saved, so the file is kept as it is: "
-                "fix it (or undo the edit) and save again."
+                "fix it (or undo the edit) and save again.", path=str(path), problem=str(exc)
             ) from None
         log.info("config: %s was edited by hand; re-read it before saving", path.name)
         self._file_stamp = now
@@ -461,8 +462,7 @@ class Gateway:
         if key is not None:
             self._follow_projects(url, key)
         if moved:
-            self.claude_code_notice = (f"Switchboard moved to port {port} and Claude Code's settings "
-                                       "now point there: restart Claude Code to use it.")
+            self.claude_code_notice = NOTICES("claude.movedPort", port=str(port))
             log.warning("%s", self.claude_code_notice)  # the terminal of `python -m server` shows it
             self._notify("claude_code_moved")
         self._notify("address")
@@ -485,7 +485,7 @@ class Gateway:
     def connect_claude_code(self, base_url: str | None = None) -> None:
         url = base_url or self.serving_url
         if url is None:
-            raise ClaudeCodeError("Switchboard is not serving yet; connect Claude Code once it runs")
+            raise ClaudeCodeError(FILE_ERRORS("claudeError.notServing"))
         self.claude_code.connect(url, self.access_key())
         self.claude_code_notice = None
         self._notify("claude_code")
@@ -498,9 +498,9 @@ class Gateway:
     # -- project folders pinned to a route (server/project_pins.py) ----------------
     def pin_project(self, folder: str, route_id: str) -> PinnedProject:
         if route_id not in self._config.routes:
-            raise ProjectPinError(f"There is no route named {route_id!r}; choose one of your routes")
+            raise ProjectPinError(PIN_ERRORS("pinError.noRoute", route=route_id))
         if self.serving_url is None:
-            raise ProjectPinError("Switchboard is not serving yet; pin the project once it runs")
+            raise ProjectPinError(PIN_ERRORS("pinError.notServing"))
         pinned = self.project_pins.pin(folder, route_id, self.serving_url, self.access_key())
         self._notify("projects")
         return pinned

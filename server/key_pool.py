@@ -25,6 +25,7 @@ from typing import Callable, Iterable
 
 from server.config import KeyRef, ProviderConfig
 from server.errors import KeysExhausted, SwitchboardError
+from server.said import Said, Words
 
 RATE = "rate_limited"
 QUOTA = "out_of_quota"
@@ -39,6 +40,13 @@ QUOTA_CODES = frozenset({
 })
 _WORDS = {RATE: "rate limited", QUOTA: "out of quota", REFUSED: "refused by the provider",
           MISSING: "not set"}
+# The tray's line while a key rests, in the person's language (server/said.py).
+STATUS = Words({
+    "keys.status." + RATE: "{provider}: key '{rested}' rate limited, using '{used}'",
+    "keys.status." + QUOTA: "{provider}: key '{rested}' out of quota, using '{used}'",
+    "keys.status." + REFUSED: "{provider}: key '{rested}' refused by the provider, using '{used}'",
+    "keys.status." + MISSING: "{provider}: key '{rested}' not set, using '{used}'",
+}, shown_by=("tray",))
 
 
 def classify(error: SwitchboardError) -> str | None:
@@ -152,7 +160,7 @@ class KeyPool:
                             "until": rest.until if rest else None})
             return out
 
-    def status_text(self) -> str | None:
+    def status_text(self) -> Said | None:
         """The tray's line while a key rests: "OpenAI: key 'work' rate
         limited, using 'personal'"; None when every key is fine."""
         with self._lock:
@@ -161,7 +169,9 @@ class KeyPool:
             if switch is None or self._resting(switch[0], now) is None:
                 return None
             rested, why, used = switch
-            return f"{self.provider_name}: key '{rested.name}' {_WORDS.get(why, why)}, using '{used.name}'"
+            code = "keys.status." + why
+            return STATUS(code if code in STATUS else "keys.status." + REFUSED,
+                          provider=self.provider_name, rested=rested.name, used=used.name)
 
     def exhausted(self, last: SwitchboardError | None) -> KeysExhausted:
         """The error when no key is left: which keys rest, why, until when."""
@@ -228,8 +238,10 @@ class KeyPools:
         with self._lock:
             return self._pools.get(provider_id)
 
-    def status_text(self) -> str | None:
+    def status_text(self) -> Said | None:
         with self._lock:
             pools = list(self._pools.values())
-        texts = [t for t in (p.status_text() for p in pools) if t]
-        return "; ".join(texts) or None
+        status: Said | None = None
+        for said in reversed([s for s in (p.status_text() for p in pools) if s]):
+            status = said if status is None else said.and_then(status)
+        return status

@@ -38,7 +38,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from server.claude_code import restore_keys
+from server.claude_code import FILE_ERRORS, restore_keys
+from server.said import Telling, Words
 from server.fileio import atomic_write_bytes, atomic_write_json, ensure_private_dir
 
 log = logging.getLogger("switchboard")
@@ -47,8 +48,21 @@ KEYS = ("ANTHROPIC_BASE_URL", "ANTHROPIC_AUTH_TOKEN")
 LOCAL_SETTINGS = Path(".claude") / "settings.local.json"
 
 
-class ProjectPinError(RuntimeError):
-    """A plain-words reason a project could not be pinned or unpinned."""
+# Why a folder could not be pinned or unpinned (server/said.py); a file's
+# own problems are claude_code.FILE_ERRORS.
+PIN_ERRORS = Words({
+    "pinError.noRoute": "There is no route named '{route}'; choose one of your routes",
+    "pinError.notServing": "Switchboard is not serving yet; pin the project once it runs",
+    "pinError.fullPath": "Give the project folder's full path (for example /home/you/project)",
+    "pinError.noFolder": "There is no folder at {path}: check the path",
+    "pinError.notPinned": "{folder} is not pinned to a route",
+    "pinError.thatNotPinned": "That folder is not pinned to a route",
+}, shown_by=("page", "tray"))
+
+
+class ProjectPinError(Telling, RuntimeError):
+    """A plain-words reason a project could not be pinned or unpinned
+    (``said``: the sentence, for the page's and the tray's language)."""
 
     @property
     def message(self) -> str:
@@ -83,35 +97,33 @@ def _parse(path: Path, raw: bytes | None) -> dict[str, Any]:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         line = getattr(exc, "lineno", None)
-        where = f" (line {line})" if line else ""
-        raise ProjectPinError(f"{path} is not valid JSON{where}; Switchboard left it unchanged. "
-                              "Fix the file, then try again") from None
+        raise ProjectPinError(FILE_ERRORS("fileError.notJsonRetry", path=str(path), line=str(line)) if line
+                              else FILE_ERRORS("fileError.notJsonRetryNoLine", path=str(path))) from None
     if not isinstance(data, dict):
-        raise ProjectPinError(f"{path} does not hold a JSON object; Switchboard left it unchanged")
+        raise ProjectPinError(FILE_ERRORS("fileError.notObject", path=str(path)))
     if "env" in data and not isinstance(data["env"], dict):
-        raise ProjectPinError(f"the \"env\" entry of {path} is not an object; Switchboard left it unchanged")
+        raise ProjectPinError(FILE_ERRORS("fileError.envNotObject", path=str(path)))
     return data
 
 
 def _read(path: Path) -> bytes | None:
     if path.is_symlink():
-        raise ProjectPinError(f"{path} is a link to another file; Switchboard does not change it. "
-                              "Replace the link with a real file, then try again")
+        raise ProjectPinError(FILE_ERRORS("fileError.isLink", path=str(path)))
     try:
         return path.read_bytes()
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise ProjectPinError(f"Switchboard cannot read {path} ({exc.strerror}); check its permissions") from None
+        raise ProjectPinError(FILE_ERRORS("fileError.cannotRead", path=str(path), reason=exc.strerror)) from None
 
 
 def _folder(folder: str | Path) -> Path:
     text = str(folder).strip()
     path = Path(os.path.expanduser(text))
     if not text or not path.is_absolute():
-        raise ProjectPinError("Give the project folder's full path (for example /home/you/project)")
+        raise ProjectPinError(PIN_ERRORS("pinError.fullPath"))
     if not path.is_dir():
-        raise ProjectPinError(f"There is no folder at {path}: check the path")
+        raise ProjectPinError(PIN_ERRORS("pinError.noFolder", path=str(path)))
     return path.resolve()
 
 
@@ -170,8 +182,8 @@ class ProjectPins:
             try:
                 atomic_write_json(path, data)  # 0600: it holds the access key
             except OSError as exc:
-                raise ProjectPinError(f"Switchboard cannot write {path} ({exc.strerror}); "
-                                      "check the folder's permissions") from None
+                raise ProjectPinError(FILE_ERRORS("fileError.cannotWrite", path=str(path),
+                                                  reason=exc.strerror)) from None
             record.update(route=route_id, written_url=address, written_token=_digest(key))
             records[str(project)] = record
             self._save(records)
@@ -187,7 +199,8 @@ class ProjectPins:
             key = text if text in records else str(Path(os.path.expanduser(text)).resolve()) if text else ""
             record = records.get(key)
             if record is None:
-                raise ProjectPinError(f"{text or 'That folder'} is not pinned to a route")
+                raise ProjectPinError(PIN_ERRORS("pinError.notPinned", folder=text) if text
+                                      else PIN_ERRORS("pinError.thatNotPinned"))
             project = Path(key)
             path = settings_file(project)
             original_name = record.get("original")

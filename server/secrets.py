@@ -12,6 +12,8 @@ import os
 import secrets as _random
 from typing import Mapping, Protocol
 
+from server.said import Said, Words
+
 SERVICE = "switchboard"
 ACCESS_KEY_ENTRY = "local-access-key"
 ACCESS_KEY_ENV = "SWITCHBOARD_API_KEY"
@@ -62,8 +64,9 @@ class SecretStore:
             self._backend = system_keyring()
         return self._backend
 
-    def problem(self) -> str | None:
-        """A plain-words reason the keyring cannot be used, or None."""
+    def problem(self) -> Said | None:
+        """A plain-words reason the keyring cannot be used, or None (a
+        sentence: the page and the tray word it, server/said.py)."""
         try:
             self.backend.get_password(SERVICE, "__probe__")
         except Exception as exc:  # keyring raises many backend-specific types
@@ -129,13 +132,21 @@ def read_secret_file(path: str) -> str | None:
     return value or None
 
 
-def _describe(exc: BaseException) -> str:
+# Why the keyring cannot be used (server/said.py).
+KEYRING = Words({
+    "keyring.noBackend": "no keyring backend is available on this system",
+    "keyring.locked": "the keyring is locked",
+    "keyring.other": "{error}",
+}, shown_by=("page", "tray"))
+
+
+def _describe(exc: BaseException) -> Said:
     name = type(exc).__name__
     if name == "NoKeyringError":
-        return "no keyring backend is available on this system"
+        return KEYRING("keyring.noBackend")
     if name == "KeyringLocked":
-        return "the keyring is locked"
-    return name
+        return KEYRING("keyring.locked")
+    return KEYRING("keyring.other", error=name)
 
 
 def mask(key: str | None) -> str:

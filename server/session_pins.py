@@ -24,6 +24,20 @@ from typing import Any, Callable
 import orjson
 
 from server.providers.base import Target
+from server.said import Said, Words
+
+# Why a session stays on a fallback (the Activity screen words it, server/said.py).
+REASONS = Words({
+    "pins.reason.failed": "{primary} failed ({failure}); {target} answered",
+    "pins.reason.skipped": "{primary} failed (skipped); {target} answered",
+})
+
+
+def fallback_reason(primary: Target, failure: str, target: Target) -> Said:
+    """"a/m failed (529 overloaded_error); b/m answered"."""
+    if failure:
+        return REASONS("pins.reason.failed", primary=str(primary), failure=failure, target=str(target))
+    return REASONS("pins.reason.skipped", primary=str(primary), target=str(target))
 
 MAX_SESSIONS = 2000
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
@@ -56,7 +70,7 @@ class Pin:
     route: str
     primary: Target
     target: Target
-    reason: str
+    reason: Said | str    # a sentence; plain text when read from another instance (server/shared)
     since: float
     until: float
 
@@ -86,7 +100,7 @@ class SessionPins:
         return (pin.target, *[t for t in targets if t != pin.target])
 
     def answered(self, session: str | None, route: str, primary: Target, target: Target,
-                 sticky_seconds: float, reason: str) -> None:
+                 sticky_seconds: float, reason: Said | str) -> None:
         """Record who answered: a fallback pins the session, the primary unpins it."""
         if session is None:
             return

@@ -17,7 +17,7 @@ from server import terminal
 from server.logs import redact
 from server.project_pins import route_address
 from server.secrets import ACCESS_KEY_ENV
-from tray import menu
+from tray import i18n, menu
 from tray.i18n import _
 from tray.setup_text import claude_code_setup
 
@@ -170,5 +170,8 @@ def _environ(deps: Deps) -> Mapping[str, str]:
 
 
 def _plain(exc: Exception) -> str:
-    message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+    """An error in plain words: in the person's language when it is a
+    sentence (server/said.py: ClaudeCodeError, ProjectPinError), else its message."""
+    said = getattr(exc, "said", None)
+    message = i18n.said(said) if said is not None else getattr(exc, "message", None) or str(exc) or type(exc).__name__
     return redact(message)[:200]

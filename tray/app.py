@@ -21,7 +21,7 @@ from server.fileio import atomic_write_json
 from server.runner import ServerThread
 from server.secrets import SecretStore
 from server.settings import Settings
-from tray import control, desktop, menu, settings_link
+from tray import control, desktop, i18n, menu, settings_link
 from tray.actions import Actions, Deps
 from tray.autostart import Autostart
 from tray.single_instance import InstanceLock, next_free_port, port_free, proves_instance
@@ -51,7 +51,7 @@ class TrayApp:
         self.quitting = threading.Event()
         self._lock = threading.RLock()
         self._dirty = threading.Event()
-        self._pending_notice: str | None = None
+        self._pending_notice: Any = None  # a server/said.py sentence
         self._control_server: ServerThread | None = None
         self.actions = Actions(Deps(
             gateway=lambda: self.gateway, port=lambda: self.base.port,
@@ -80,7 +80,7 @@ class TrayApp:
         gateway.listeners.append(lambda what: self._on_gateway_change(what, gateway))
         usage = app.config["USAGE"]  # issue 15: today's line, spending-limit notices
         usage.listeners.append(lambda _what: self._dirty.set())
-        usage.notice_listeners.append(lambda text: self.notify("Switchboard", text))
+        usage.notice_listeners.append(lambda said: self.notify("Switchboard", i18n.said(said)))
         test = self.test_control
         app.register_blueprint(control.make_blueprint(
             self.lock.secret, on_handover=self.on_handover, home=self.settings.home,
@@ -112,7 +112,8 @@ class TrayApp:
             if isinstance(error, OSError) and error.errno in _ADDR_IN_USE:
                 return self._port_taken(host, port)
             reason = getattr(error, "strerror", None) or type(error).__name__
-            self.base = self.base.with_(phase="stopped", server_error=f"cannot listen on port {port} ({reason})")
+            self.base = self.base.with_(phase="stopped", server_error=exposure.NOT_SERVING(
+                "server.cannotListen", port=str(port), reason=reason))
             self.refresh_now()
             return False
         self.server = thread
@@ -199,7 +200,7 @@ class TrayApp:
                 self.refresh_now()
                 notice, self._pending_notice = self._pending_notice, None
                 if notice:
-                    self.notify("Switchboard", notice)
+                    self.notify("Switchboard", i18n.said(notice))
 
     def on_crash(self, name: str) -> None:
         self.base = self.base.with_(crash=name)

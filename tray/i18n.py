@@ -12,7 +12,9 @@ from __future__ import annotations
 import gettext
 import os
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Mapping
+
+from server.said import Said, english, joined
 
 DOMAIN = "switchboard"
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
@@ -57,6 +59,15 @@ def _(message: str) -> str:
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     return _current.ngettext(singular, plural, n)
+
+
+def said(sentence: Any) -> str:
+    """A sentence the server words (server/said.py), in this language: its
+    English template is the msgid (a sentence nobody translated stays English)."""
+    def param(value: Any) -> str:  # a param may be a sentence too ("3 models")
+        return said(value) if isinstance(value, Said) else english(value)
+    text = sentence.words(_current.gettext(sentence.template), param)
+    return joined(text, said(sentence.then)) if sentence.then else text
 
 
 use()

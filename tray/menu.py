@@ -7,6 +7,7 @@ Each clickable entry names an ``action`` (and an ``arg``) that
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from server.exposure import is_loopback
 from tray import i18n
@@ -66,7 +67,7 @@ def status_lines(state: AppState) -> list[str]:
             warning = _("Whatever is sent to this port (access keys too) reaches that program")
         return [_("Port {port} is used by another program").format(port=state.port), warning]
     if state.server_error:
-        return [_("Not running: {error}").format(error=state.server_error)]
+        return [_("Not running: {error}").format(error=_words(state.server_error))]
     if state.config_error:
         return [_("The settings file has a problem"), _short(state.config_error)]
     if state.keyring_problem:
@@ -167,6 +168,11 @@ def per_window(state: AppState, caps: Caps, claude_ok: bool) -> list[Entry]:
 
 def tooltip(state: AppState) -> str:
     return "Switchboard — " + status_lines(state)[0]  # status_lines picks the language
+
+
+def _words(text: Any) -> str:
+    """A sentence the server words (server/said.py) in the menu's language; text as it is."""
+    return text if isinstance(text, str) else i18n.said(text)
 
 
 def _short(text: str, limit: int = 90) -> str:

@@ -42,7 +42,7 @@ class AppState:
     phase: str = "starting"            # starting | running | stopped
     port_taken: bool = False           # another program listens on ``port``
     free_port: int | None = None       # the port we offer instead
-    server_error: str | None = None    # any other reason the server is not running
+    server_error: Any = None           # any other reason the server is not running (a server/said.py sentence)
     routes: tuple[RouteItem, ...] = ()
     active_route: str | None = None
     has_providers: bool = False
@@ -151,10 +151,10 @@ def collect(gateway: Any, base: AppState, *, claude_connected: Callable[[], bool
         active_route=config.active_route,
         has_providers=bool(config.providers),
         config_error=gateway.config_error,
-        keyring_problem=problem,
+        keyring_problem=_words(problem),
         missing_keys=missing_keys(config, secrets) if problem is None else (),
         last_error=getattr(gateway, "last_error", None),
-        key_status=getattr(gateway, "key_status", None),
+        key_status=_words(getattr(gateway, "key_status", None)),
         access_key_ok=access_ok,
         claude_connected=_safe(claude_connected, False),
         claude_at_taken_port=_safe(at_taken, False),
@@ -164,6 +164,11 @@ def collect(gateway: Any, base: AppState, *, claude_connected: Callable[[], bool
         projects=_safe(lambda: project_items(gateway, config), ()),
         language=language,
     )
+
+
+def _words(said: Any) -> str | None:
+    """A sentence the server words (server/said.py), in the tray's language."""
+    return i18n.said(said) if said is not None else None
 
 
 def _language(config: Any) -> str:
@@ -178,7 +183,7 @@ def _usage(gateway: Any) -> dict[str, Any]:
     svc = usage_service.of(gateway)
     if svc is None or not svc.recording:
         return {}
-    return {"usage_line": svc.today_line(), "usage_alert": svc.limit_reached() or svc.problem}
+    return {"usage_line": i18n.said(svc.today_line()), "usage_alert": _words(svc.limit_reached() or svc.problem)}
 
 
 def _folder_name(path: str) -> str:

@@ -13,13 +13,15 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
-from server import config as config_mod
+from server import config as config_mod, import_words
+from server.import_words import CCR2, ERRORS, REPORT
+from server.said import Said, Telling
 from server.ccr_import.json5 import JSON5Error, loads
 from server.secrets import KeyringUnavailable
 
 IMPORT_MARK = "claude-code-router"   # "imported_from" on what we add: re-imports replace it
 ROUTE_ID = "ccr"
-ROUTE_NAME = "Imported from claude-code-router"
+ROUTE_NAME = import_words.ROUTE_NAMES["import.routeName.ccr"]
 # CCR Router slot -> Switchboard route slot
 ROUTE_SLOTS = (("default", "default"), ("background", "haiku"), ("think", "think"),
                ("longContext", "long_context"), ("webSearch", "web_search"), ("image", "image"))
@@ -28,46 +30,29 @@ PROFILE_TRANSFORMERS = ("deepseek", "openrouter", "groq")
 # Transformers whose effect the conversion reproduces (API type or profile).
 HANDLED = {"anthropic", "gemini", "openai", *PROFILE_TRANSFORMERS}
 # What Switchboard does instead of a CCR transformer it does not have.
-INSTEAD = {
-    "maxtoken": "Switchboard forwards Claude Code's max_tokens, capped where the provider preset "
-                "knows a limit",
-    "tooluse": "Switchboard passes tools and tool_choice through as Claude Code sends them",
-    "enhancetool": "Switchboard translates tool calls itself; malformed tool arguments are not repaired",
-    "reasoning": "Switchboard reads reasoning text per the provider profile (reasoning / "
-                 "reasoning_content)",
-    "cleancache": "Switchboard drops cache_control for OpenAI-compatible providers unless the "
-                  "profile keeps it (OpenRouter)",
-    "sampling": "Switchboard forwards Claude Code's temperature / top_p / top_k as the profile allows",
-    "streamoptions": "Switchboard asks for usage in the stream itself",
-}
 # Keys people put in CCR for local servers that need none.
 _LOCAL_PLACEHOLDER_KEYS = {"ollama", "lmstudio", "lm-studio", "none", "null", "dummy", "empty",
                            "no-key", "nokey", "sk-xxx", "x", "-", "local"}
 _LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0", "host.docker.internal"}
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
 _WHOLE_ENV_REF = re.compile(r"\s*(?:\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*))\s*")
-_TOP_LEVEL_NOTES = {
-    "APIKEY": "CCR's own access key: clients of Switchboard use Switchboard's local access key "
-              "(shown on the settings page)",
-    "PROXY_URL": "Switchboard has no proxy setting; it honours HTTPS_PROXY / HTTP_PROXY in its "
-                 "environment",
-    "CUSTOM_ROUTER_PATH": "custom JavaScript routers cannot run in Switchboard; use route slots",
-    "API_TIMEOUT_MS": "Switchboard waits up to 10 minutes for a silent upstream",
-}
+# Top-level CCR settings that are not converted (each has its line in import_words.CCR2).
+_TOP_LEVEL_NOTES = ("APIKEY", "PROXY_URL", "CUSTOM_ROUTER_PATH", "API_TIMEOUT_MS")
 
 
 class SecretsLike(Protocol):
     def set(self, entry: str, value: str) -> None: ...
 
 
-class CCRImportError(ValueError):
-    """The CCR file cannot be read as a claude-code-router config."""
+class CCRImportError(Telling, ValueError):
+    """The CCR file cannot be read as a claude-code-router config (``said``:
+    the sentence, server/import_words.py ERRORS)."""
 
 
 @dataclass
 class ImportResult:
     config: dict[str, Any]
-    report: list[str]
+    report: list[Said]      # server/import_words.py: str(line) is the English
     providers: dict[str, str] = field(default_factory=dict)   # CCR name -> provider id
     route_id: str | None = None
 
@@ -77,32 +62,32 @@ def parse_ccr(text: str) -> dict[str, Any]:
     try:
         data = loads(text)
     except JSON5Error as exc:
-        raise CCRImportError(
-            f"the claude-code-router config is not valid JSON5 (line {exc.line}, "
-            f"column {exc.column}: {exc.msg})") from None
+        raise CCRImportError(ERRORS("import.error.notJson5", line=str(exc.line), column=str(exc.column),
+                                    problem=exc.msg)) from None
     if not isinstance(data, dict):
-        raise CCRImportError("the claude-code-router config must be an object ({ ... }) at the top level")
+        raise CCRImportError(ERRORS("import.error.topNotObject"))
     return data
 
 
 def import_ccr(text: str, *, environ: Mapping[str, str], secrets: SecretsLike,
-               existing: dict[str, Any] | None, activate: bool = True) -> ImportResult:
+               existing: dict[str, Any] | None, activate: bool = True, route_name: str = ROUTE_NAME) -> ImportResult:
     data = parse_ccr(text)
-    return _Importer(data, environ, existing or {}, activate).run(secrets)
+    return _Importer(data, environ, existing or {}, activate, route_name).run(secrets)
 
 
 class _Importer:
     def __init__(self, data: dict[str, Any], environ: Mapping[str, str],
-                 existing: dict[str, Any], activate: bool) -> None:
+                 existing: dict[str, Any], activate: bool, route_name: str = ROUTE_NAME) -> None:
         self.data = data
+        self.route_name = route_name
         self.environ = environ
         self.activate = activate
         self.out = copy.deepcopy(existing)
         for section in ("providers", "routes"):
             if not isinstance(self.out.setdefault(section, {}), dict):
-                raise CCRImportError(f"the Switchboard config's {section} is not an object; fix it first")
-        self.report: list[str] = []
-        self.notes: list[str] = []
+                raise CCRImportError(ERRORS("import.error.configSectionNotObject", section=section))
+        self.report: list[Said] = []
+        self.notes: list[Said] = []
         self.unconverted: dict[str, list[str]] = {}   # transformer -> where it was used
         self.missing_env: dict[str, list[str]] = {}
         self.ids: dict[str, str] = {}                 # CCR provider name -> id
@@ -129,9 +114,9 @@ class _Importer:
         providers = self.data.get("Providers", self.data.get("providers"))
         if providers is None:
             providers = []
-            self.notes.append("Note: the file has no Providers list; nothing to import")
+            self.notes.append(CCR2("import.ccr2.noProviders"))
         if not isinstance(providers, list):
-            raise CCRImportError("Providers: must be a list of providers")
+            raise CCRImportError(ERRORS("import.error.providersNotList"))
         for index, raw in enumerate(providers):
             self.provider(index, raw)
         route_id = self.route()
@@ -140,56 +125,52 @@ class _Importer:
         try:
             config_mod.parse(self.out)
         except config_mod.ConfigError as exc:  # a bug here, or a broken existing config
-            raise CCRImportError(f"the merged config is not valid: {exc}") from None
+            raise CCRImportError(ERRORS("import.error.mergedInvalid", problem=str(exc))) from None
         for pid, key in self.pending_keys:
             try:
                 secrets.set(pid, key)
             except KeyringUnavailable as exc:
                 self.out["providers"][pid]["api_key"] = ""
-                self.notes.append(f"Not converted: the key of {pid!r}: {exc}; add it on the settings "
-                                  f"page, or use $VAR in the CCR file and import again")
+                self.notes.append(CCR2("import.ccr2.keyNotStored", id=pid, error=str(exc)))
         return ImportResult(config=self.out, report=self.compose_report(), providers=dict(self.ids),
                             route_id=route_id)
 
-    def compose_report(self) -> list[str]:
+    def compose_report(self) -> list[Said]:
         lines = list(self.report)
         for name, places in self.unconverted.items():
-            instead = INSTEAD.get(name, "Switchboard has no equivalent")
-            lines.append(f"Not converted: transformer {name!r} (used by {', '.join(places)}): {instead}")
+            lines.append(CCR2("import.ccr2.transformer", transformer=name, places=", ".join(places),
+                              instead=import_words.instead(name)))
         for name, places in self.missing_env.items():
-            lines.append(f"Note: ${name} is not set in this environment (used in "
-                         f"{', '.join(sorted(set(places)))})")
+            lines.append(CCR2("import.ccr2.unsetVariable", variable=name, places=", ".join(sorted(set(places)))))
         lines.extend(self.notes)
         return lines
 
     # -- providers -----------------------------------------------------------------
 
     def provider(self, index: int, raw: Any) -> None:
-        where = f"Providers[{index}]"
         if not isinstance(raw, dict):
-            self.notes.append(f"Not converted: {where} is not an object")
+            self.notes.append(CCR2("import.ccr2.notObject", index=str(index)))
             return
         name = raw.get("name")
         if not isinstance(name, str) or not name.strip():
-            self.notes.append(f"Not converted: {where} has no name")
+            self.notes.append(CCR2("import.ccr2.noName", index=str(index)))
             return
         name = name.strip()
         if name in self.ids:
-            self.notes.append(f"Not converted: a second provider named {name!r} ({where}); CCR uses the first")
+            self.notes.append(CCR2("import.ccr2.secondProvider", name=name, index=str(index)))
             return
-        where = f"provider {name!r}"
         url_raw = raw.get("api_base_url")
         if not isinstance(url_raw, str) or not url_raw.strip():
-            self.notes.append(f"Not converted: {where} has no api_base_url")
+            self.notes.append(CCR2("import.ccr2.noBaseUrl", name=name))
             return
         url = self.interp(url_raw.strip(), f"{name}.api_base_url")
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            self.notes.append(f"Not converted: {where}: api_base_url is not an http(s) URL")
+            self.notes.append(CCR2("import.ccr2.badBaseUrl", name=name))
             return
         host = f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
         if parts.query or parts.fragment or "@" in parts.netloc:
-            self.notes.append(f"Note: {where}: dropped the query string / credentials from api_base_url")
+            self.notes.append(CCR2("import.ccr2.droppedQuery", name=name))
         path = parts.path.rstrip("/")
 
         global_t, per_model = self.transformers(raw.get("transformer"), name)
@@ -207,11 +188,9 @@ class _Importer:
             path = path[: -len("/chat/completions")]
         elif path.endswith("/responses"):
             path = path[: -len("/responses")]
-            self.notes.append(f"Note: {where} uses the OpenAI Responses API; Switchboard uses Chat "
-                              f"Completions at {host}{path}")
+            self.notes.append(CCR2("import.ccr2.responses", name=name, url=f"{host}{path}"))
         else:
-            self.notes.append(f"Note: {where}: api_base_url does not end in /chat/completions or "
-                              f"/v1/messages; assumed an OpenAI-compatible API at {host}{path or '/'}")
+            self.notes.append(CCR2("import.ccr2.assumedOpenai", name=name, url=f"{host}{path or '/'}"))
         if ptype == "openai":
             profile = next((t for t in PROFILE_TRANSFORMERS if t in global_t), "")
         base_url = urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], path, "", ""))
@@ -220,7 +199,7 @@ class _Importer:
         raw_models = raw.get("models", [])
         if not isinstance(raw_models, list):
             raw_models = []
-            self.notes.append(f"Note: {where}: models is not a list; imported no models")
+            self.notes.append(CCR2("import.ccr2.modelsNotList", name=name))
         for m in raw_models:
             if isinstance(m, str) and m.strip():
                 m = self.interp(m.strip(), f"{name}.models")
@@ -229,8 +208,7 @@ class _Importer:
         for model, names in per_model.items():
             for t in names:
                 if t in HANDLED:
-                    self.notes.append(f"Not converted: transformer {t!r} for model {model!r} of {where}: "
-                                      f"Switchboard sets the API type and profile per provider, not per model")
+                    self.notes.append(CCR2("import.ccr2.modelTransformer", transformer=t, model=model, name=name))
                 else:
                     self.not_converted(t, f"{name}: {model}")
 
@@ -244,19 +222,18 @@ class _Importer:
         replaced = pid in self.out["providers"]
         self.out["providers"][pid] = entry
         self.ids[name] = pid
-        details = ptype + (f", profile {profile}" if profile else "")
-        key_words = {"keyring": "key in the keyring", "": "no key"}.get(api_key, f"key from ${api_key[4:]}")
-        renamed = f" as {pid!r}" if pid != name else ""
-        verb = "Updated" if replaced else "Added"
-        self.report.append(f"{verb} provider {name!r}{renamed} ({details}, {host}, {len(models)} "
-                           f"model{'s' if len(models) != 1 else ''}, {key_words})")
+        details = CCR2("import.ccr2.typeProfile", type=ptype, profile=profile) if profile else ptype
+        code = "import.line.provider" + ("Updated" if replaced else "Added") + ("As" if pid != name else "")
+        self.report.append(REPORT(code, name=name, id=pid, type=details, host=host,
+                                  models=import_words.models_words(len(models)),
+                                  key=import_words.key_words(api_key, False)))
 
     def transformers(self, raw: Any, name: str) -> tuple[list[str], dict[str, list[str]]]:
         """Global transformer names (lower case) and per-model ones; records the unconverted."""
         if raw is None:
             return [], {}
         if not isinstance(raw, dict):
-            self.notes.append(f"Note: provider {name!r}: transformer is not an object; ignored")
+            self.notes.append(CCR2("import.ccr2.transformerNotObject", name=name))
             return [], {}
         global_t = _names(raw.get("use"))
         for t in global_t:
@@ -281,13 +258,13 @@ class _Importer:
                 continue
             if pid not in existing or _imported(existing[pid]):
                 return pid
-        raise CCRImportError(f"cannot find a free provider id for {name!r}")
+        raise CCRImportError(ERRORS("import.error.noFreeId", name=name))
 
     def api_key(self, raw: Any, pid: str, name: str, hostname: str) -> str:
         if raw is None:
             return ""
         if not isinstance(raw, str):
-            self.notes.append(f"Not converted: the api_key of {name!r} is not a string")
+            self.notes.append(CCR2("import.ccr2.keyNotString", name=name))
             return ""
         m = _WHOLE_ENV_REF.fullmatch(raw)
         if m:
@@ -300,14 +277,12 @@ class _Importer:
         before = sum(len(v) for v in self.missing_env.values())
         key = self.interp(raw.strip(), f"{name}.api_key")
         if sum(len(v) for v in self.missing_env.values()) != before:
-            self.notes.append(f"Not converted: the api_key of {name!r} (it uses an unset variable); "
-                              f"add the key on the settings page")
+            self.notes.append(CCR2("import.ccr2.keyUnsetVariable", name=name))
             return ""
         if hostname.lower() in _LOCAL_HOSTS and key.lower() in _LOCAL_PLACEHOLDER_KEYS:
             return ""  # a placeholder for a keyless local server (Ollama)
         if key != raw.strip():
-            self.notes.append(f"Note: the api_key of {name!r} mixes text and variables; its current "
-                              f"value went to the keyring (later changes to the variables are not seen)")
+            self.notes.append(CCR2("import.ccr2.keyMixed", name=name))
         self.pending_keys.append((pid, key))
         return "keyring"
 
@@ -316,29 +291,28 @@ class _Importer:
     def route(self) -> str | None:
         router = self.data.get("Router")
         if router is None:
-            self.notes.append("Not converted: no Router section, so no route was created")
+            self.notes.append(CCR2("import.ccr2.noRouter"))
             return None
         if not isinstance(router, dict):
-            self.notes.append("Not converted: Router is not an object, so no route was created")
+            self.notes.append(CCR2("import.ccr2.routerNotObject"))
             return None
-        route: dict[str, Any] = {"name": ROUTE_NAME}
+        route: dict[str, Any] = {"name": self.route_name}
         lower_ids = {n.lower(): pid for n, pid in self.ids.items()}
         for ccr_slot, slot in ROUTE_SLOTS:
             value = router.get(ccr_slot)
             if value is None or value == "":
                 continue
             if not isinstance(value, str):
-                self.notes.append(f"Not converted: Router.{ccr_slot} is not a \"provider,model\" string")
+                self.notes.append(CCR2("import.ccr2.slotNotString", slot=ccr_slot))
                 continue
             value = self.interp(value, f"Router.{ccr_slot}")
             provider, sep, model = (s.strip() for s in value.partition(","))
             if not sep or not provider or not model:
-                self.notes.append(f"Not converted: Router.{ccr_slot} {value!r} is not of the form provider,model")
+                self.notes.append(CCR2("import.ccr2.slotForm", slot=ccr_slot, value=value))
                 continue
             pid = self.ids.get(provider) or lower_ids.get(provider.lower())
             if pid is None:
-                self.notes.append(f"Not converted: Router.{ccr_slot} names provider {provider!r}, "
-                                  f"which was not imported")
+                self.notes.append(CCR2("import.ccr2.slotProvider", slot=ccr_slot, provider=provider))
                 continue
             route[slot] = f"{pid}/{model}"
         threshold = router.get("longContextThreshold")
@@ -350,13 +324,13 @@ class _Importer:
             if n >= 1:
                 route["long_context_threshold"] = n
             else:
-                self.notes.append("Not converted: Router.longContextThreshold is not a positive whole number")
+                self.notes.append(CCR2("import.ccr2.threshold"))
         known = {s for s, _ in ROUTE_SLOTS} | {"longContextThreshold"}
         for key in router:
             if key not in known:
-                self.notes.append(f"Not converted: Router.{key} (Switchboard has no such route slot)")
+                self.notes.append(CCR2("import.ccr2.unknownSlot", slot=key))
         if "default" not in route:
-            self.notes.append("Not converted: Router.default is missing or unusable, so no route was created")
+            self.notes.append(CCR2("import.ccr2.noDefault"))
             return None
         route["imported_from"] = IMPORT_MARK
         routes = self.out["routes"]
@@ -365,25 +339,23 @@ class _Importer:
         verb = "Updated" if rid in routes else "Added"
         routes[rid] = route
         slots = ", ".join(f"{s}: {route[s]}" for _, s in ROUTE_SLOTS if s in route)
-        self.report.append(f"{verb} route {rid!r} ({slots})")
+        self.report.append(REPORT(f"import.line.route{verb}", id=rid, slots=slots))
         if self.activate:
             self.out["active_route"] = rid
-            self.report.append(f"Route {rid!r} is now the active route")
+            self.report.append(REPORT("import.line.active", id=rid))
         return rid
 
     def top_level(self) -> None:
-        for key, why in _TOP_LEVEL_NOTES.items():
+        for key in _TOP_LEVEL_NOTES:
             if self.data.get(key) not in (None, "", 0):
-                self.notes.append(f"Not converted: {key}: {why}")
+                self.notes.append(CCR2("import.ccr2." + key))
         plugins = self.data.get("Transformers") or self.data.get("transformers")
         if isinstance(plugins, list) and plugins:
-            self.notes.append(f"Not converted: Transformers ({len(plugins)} custom transformer "
-                              f"plugin{'s' if len(plugins) != 1 else ''}): JavaScript plugins cannot "
-                              f"run in Switchboard")
+            self.notes.append(CCR2("import.ccr2.plugins." + ("one" if len(plugins) == 1 else "other"),
+                                   count=len(plugins)))
         port = self.data.get("PORT", 3456)
         if str(port).strip() == "3456":
-            self.notes.append("Note: claude-code-router also listens on port 3456; stop it (ccr stop) "
-                              "before starting Switchboard")
+            self.notes.append(CCR2("import.ccr2.samePort"))
 
 
 def _names(use: Any) -> list[str]:

@@ -16,12 +16,13 @@ from __future__ import annotations
 import base64
 import struct
 import zlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
 from server import tokens
 from server.check import shapes
 from server.errors import ConnectionFailed, SwitchboardError, is_context_length_message
+from server.said import Said, Words
 
 Send = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
 
@@ -35,12 +36,27 @@ COUNT_TOLERANCE = 0.15   # how far our token estimate may be from the provider's
 
 @dataclass
 class Card:
+    """One capability's result. ``explanation`` and ``advice`` are sentences
+    (server/said.py): the page words them in its language, the CLI in English."""
     id: str
-    title: str
     status: str = SKIPPED
-    explanation: str = ""
-    advice: str = ""
+    explanation: Said | None = None
+    advice: Said | None = None
     detail: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def title(self) -> str:
+        return TITLES[self.id]
+
+    def as_dict(self) -> dict[str, Any]:
+        said = {"title": {"code": "check.card." + self.id, "params": {}}}
+        for name in ("explanation", "advice"):
+            value = getattr(self, name)
+            if value is not None:
+                said[name] = {"code": value.code, "params": dict(value.params)}
+        return {"id": self.id, "title": self.title, "status": self.status,
+                "explanation": str(self.explanation or ""), "advice": str(self.advice or ""),
+                "detail": self.detail, "said": said}
 
 
 @dataclass
@@ -63,22 +79,90 @@ class Outcome:
         return self.used_input + self.used_output
 
     def as_dict(self) -> dict[str, Any]:
-        return {"cards": [asdict(c) for c in self.cards], "estimate_tokens": self.estimate,
+        return {"cards": [c.as_dict() for c in self.cards], "estimate_tokens": self.estimate,
                 "used_tokens": {"input": self.used_input, "output": self.used_output, "total": self.used}}
 
 
-TITLES = {
-    "stream": "Plain streamed answer",
-    "tool_call": "A tool call and its result",
-    "parallel_tools": "Two tool calls at once",
-    "tool_error": "A failed tool result (is_error)",
-    "tool_choice": "Forced tool use (any, and a named tool)",
-    "thinking": "Thinking, replayed in the next turn",
-    "images": "Images (in a message and in a tool result)",
-    "context": "A long prompt (the real context limit)",
-    "count_tokens": "Token counting",
-}
+CARDS = Words({
+    "check.card.stream": "Plain streamed answer",
+    "check.card.tool_call": "A tool call and its result",
+    "check.card.parallel_tools": "Two tool calls at once",
+    "check.card.tool_error": "A failed tool result (is_error)",
+    "check.card.tool_choice": "Forced tool use (any, and a named tool)",
+    "check.card.thinking": "Thinking, replayed in the next turn",
+    "check.card.images": "Images (in a message and in a tool result)",
+    "check.card.context": "A long prompt (the real context limit)",
+    "check.card.count_tokens": "Token counting",
+})
+TITLES = {code.removeprefix("check.card."): title for code, title in CARDS.items()}
 ORDER = tuple(TITLES)
+
+# What each card says happened (the model's own words and the provider's
+# message are params, shown as they came).
+WHY = Words({
+    "check.why.connection": "The provider could not be used: {message}",
+    "check.why.after_connection": "Not run: the connection failed on an earlier step.",
+    "check.why.over_budget": "Not run: it would have gone past the token estimate shown before the check.",
+    "check.why.refused": "The request was refused: {message}",
+    "check.why.answered": "Answered: {answer}",
+    "check.why.no_text": "The stream ended without any text.",
+    "check.why.text_not_tool": "The model answered in text instead of calling the Read tool.",
+    "check.why.no_arguments": "The tool call arrived without usable arguments when streamed.",
+    "check.why.silent_after_result": "After the tool result the model said nothing.",
+    "check.why.tool_call_ok": "Called {tool} with {arguments}, then answered after the result.",
+    "check.why.text_not_two_tools": "The model answered in text where two tool calls were asked for.",
+    "check.why.one_tool_call": "The model made one tool call where two were asked for at once.",
+    "check.why.parallel_ok": "{count} tool calls in one answer; both results accepted.",
+    "check.why.tool_error_ok": "A failed tool result was accepted.",
+    "check.why.any_ignored": "With tool_choice \"any\" the model answered without a tool call.",
+    "check.why.named_other": "Asked to call the Bash tool by name, the model called {tool}.",
+    "check.why.named_none": "Asked to call the Bash tool by name, the model made no tool call.",
+    "check.why.tool_choice_ok": "Forced tool use works, also for a named tool.",
+    "check.why.no_reasoning": "Skipped: you said this model has no reasoning.",
+    "check.why.no_thinking": "Skipped: the model answered without thinking (no reasoning output).",
+    "check.why.thinking_ok": "Thinking came back and was accepted when replayed.",
+    "check.why.no_vision": "Skipped: no images (you said this model has no vision).",
+    "check.why.images_ok": "Images were accepted in a message and in a tool result.",
+    "check.why.context_off": "Skipped: the long-prompt step was turned off.",
+    "check.why.context_ok": "A prompt of about {size} tokens was accepted.",
+    "check.why.context_cut": "A prompt of about {refused} tokens was refused as too long; about {size} tokens worked.",
+    "check.why.context_tiny": "Even a prompt of about {size} tokens was refused as too long.",
+    "check.why.no_usage": "Skipped: the provider did not report input tokens.",
+    "check.why.count_ok": "Switchboard counted {ours} input tokens, the provider {theirs} ({off}).",
+    "check.why.count_off": "Switchboard counted {ours} input tokens, the provider {theirs} ({off}): "
+                           "count_tokens is that far off for this model.",
+})
+
+# What to do about a failed card.
+TODO = Words({
+    "check.todo.connection": "Fix the connection first (Test connection in Switchboard's settings: "
+                             "the address and the key), then run the check again.",
+    "check.todo.empty_answers": "Claude Code would show empty answers: try another model, or check the provider's status.",
+    "check.todo.no_tools": "This model does not use tools reliably: Claude Code cannot work with it. Use another model.",
+    "check.todo.no_arguments": "Tool calls arrive without arguments when streamed: use the non-streaming fallback "
+                               "for this provider, or another model.",
+    "check.todo.one_at_a_time": "This model makes one tool call at a time: Claude Code still works, only with more "
+                                "round trips. Prefer another model for long agent sessions.",
+    "check.todo.context_cut": "The real context is smaller than it should be: set the route's long-context "
+                              "threshold below {size} tokens and give its long_context slot a model with a "
+                              "larger window, or run the model with a larger context.",
+    "check.todo.context_tiny": "This model's context is too small for Claude Code: use another model or a larger "
+                               "context setting.",
+    "check.todo.count_off": "Claude Code decides when to compact from count_tokens: with this model set the "
+                            "route's long-context threshold lower, leaving room for the difference.",
+    "check.todo.stream": "Check the address, the key and the model name (Test connection in Switchboard's settings).",
+    "check.todo.tool_call": "The provider rejects tool results (the 'tool' role): Claude Code cannot work with it. "
+                            "Use another model, or another provider for this model.",
+    "check.todo.parallel_tools": "The provider rejects several tool results at once: use another model for Claude Code.",
+    "check.todo.tool_error": "The provider rejects failed tool results: Claude Code stops when a command fails. "
+                             "Use another model.",
+    "check.todo.tool_choice": "This model ignores forced tool use: Claude Code's sub-agents may answer without acting. "
+                              "Prefer another model for agent work.",
+    "check.todo.thinking": "Turn thinking off for this model (remove it from the route's think slot), or use another "
+                           "model.",
+    "check.todo.images": "This model cannot take images: add an image slot to the route that uses it.",
+    "check.todo.context": "Set the route's long-context threshold lower, or use a model with a larger window.",
+})
 
 
 # -- request shapes ------------------------------------------------------------------
@@ -202,9 +286,9 @@ class Checker:
         return message
 
     async def run(self) -> Outcome:
-        stopped = ""
+        stopped: Said | None = None
         for cid in ORDER:
-            card = Card(cid, TITLES[cid])
+            card = Card(cid)
             if stopped:
                 card.explanation = stopped
             else:
@@ -212,16 +296,15 @@ class Checker:
                     await getattr(self, "check_" + cid)(card)
                 except _Stop as exc:
                     card.status = FAIL
-                    card.explanation = f"The provider could not be used: {exc}"
-                    card.advice = ("Fix the connection first (Test connection in Switchboard's settings: "
-                                   "the address and the key), then run the check again.")
-                    stopped = "Not run: the connection failed on an earlier step."
+                    card.explanation = WHY("check.why.connection", message=str(exc))
+                    card.advice = TODO("check.todo.connection")
+                    stopped = WHY("check.why.after_connection")
                 except _OverBudget:
-                    card.explanation = "Not run: it would have gone past the token estimate shown before the check."
+                    card.explanation = WHY("check.why.over_budget")
                 except SwitchboardError as exc:
                     card.status = FAIL
-                    card.explanation = f"The request was refused: {exc.message}"
-                    card.advice = card.advice or ADVICE.get(cid, "")
+                    card.explanation = WHY("check.why.refused", message=exc.message)
+                    card.advice = card.advice or advice_for(cid)
             self.outcome.cards.append(card)
             if self.progress:
                 self.progress(card)
@@ -236,10 +319,10 @@ class Checker:
         if usage.get("input_tokens"):
             self.first_usage = (tokens.count_request(b), int(usage["input_tokens"]))
         if text.strip():
-            card.status, card.explanation = PASS, f"Answered: {text.strip()[:80]!r}"
+            card.status, card.explanation = PASS, WHY("check.why.answered", answer=repr(text.strip()[:80]))
         else:
-            card.status, card.explanation = FAIL, "The stream ended without any text."
-            card.advice = "Claude Code would show empty answers: try another model, or check the provider's status."
+            card.status, card.explanation = FAIL, WHY("check.why.no_text")
+            card.advice = TODO("check.todo.empty_answers")
 
     def _tool_uses(self, m: dict[str, Any]) -> list[dict[str, Any]]:
         return [c for c in m.get("content", []) if c.get("type") == "tool_use"]
@@ -250,25 +333,24 @@ class Checker:
         m = await self.send(body(self.model, [ask], tool_choice={"type": "auto"}))
         calls = self._tool_uses(m)
         if not calls:
-            card.status, card.explanation = FAIL, "The model answered in text instead of calling the Read tool."
-            card.advice = "This model does not use tools reliably: Claude Code cannot work with it. Use another model."
+            card.status, card.explanation = FAIL, WHY("check.why.text_not_tool")
+            card.advice = TODO("check.todo.no_tools")
             return
         call = calls[0]
         if not call.get("input") or "_raw_arguments" in call["input"]:
             card.status = FAIL
-            card.explanation = "The tool call arrived without usable arguments when streamed."
-            card.advice = ("Tool calls arrive without arguments when streamed: use the non-streaming fallback "
-                           "for this provider, or another model.")
+            card.explanation = WHY("check.why.no_arguments")
+            card.advice = TODO("check.todo.no_arguments")
             return
         follow = [ask, {"role": "assistant", "content": calls[:1]},
                   {"role": "user", "content": [tool_result(call["id"], "     1\tbanana split recipe\n")]}]
         m2 = await self.send(body(self.model, follow))
         if not any(c.get("type") in ("text", "tool_use") for c in m2.get("content", [])):
-            card.status, card.explanation = FAIL, "After the tool result the model said nothing."
-            card.advice = ADVICE["tool_call"]
+            card.status, card.explanation = FAIL, WHY("check.why.silent_after_result")
+            card.advice = advice_for("tool_call")
             return
         card.status = PASS
-        card.explanation = f"Called {call['name']} with {sorted(call['input'])}, then answered after the result."
+        card.explanation = WHY("check.why.tool_call_ok", tool=call["name"], arguments=str(sorted(call["input"])))
 
     # 3. two parallel tool calls
     async def check_parallel_tools(self, card: Card) -> None:
@@ -276,66 +358,65 @@ class Checker:
         m = await self.send(body(self.model, [ask]))
         calls = self._tool_uses(m)
         if not calls:
-            card.status, card.explanation = FAIL, "The model answered in text where two tool calls were asked for."
-            card.advice = "This model does not use tools reliably: Claude Code cannot work with it. Use another model."
+            card.status, card.explanation = FAIL, WHY("check.why.text_not_two_tools")
+            card.advice = TODO("check.todo.no_tools")
             return
         if len(calls) < 2:
             card.status = FAIL
-            card.explanation = "The model made one tool call where two were asked for at once."
-            card.advice = ("This model makes one tool call at a time: Claude Code still works, only with more "
-                           "round trips. Prefer another model for long agent sessions.")
+            card.explanation = WHY("check.why.one_tool_call")
+            card.advice = TODO("check.todo.one_at_a_time")
             return
         follow = [ask, {"role": "assistant", "content": calls},
                   {"role": "user", "content": [tool_result(c["id"], f"contents of file {i}") for i, c in enumerate(calls)]}]
         await self.send(body(self.model, follow))
-        card.status, card.explanation = PASS, f"{len(calls)} tool calls in one answer; both results accepted."
+        card.status, card.explanation = PASS, WHY("check.why.parallel_ok", count=len(calls))
 
     # 4. a tool result with is_error: true
     async def check_tool_error(self, card: Card) -> None:
         msgs = [user("Read /tmp/missing.txt."), {"role": "assistant", "content": [tool_use("toolu_check_err")]},
                 {"role": "user", "content": [tool_result("toolu_check_err", "File does not exist.", is_error=True)]}]
         await self.send(body(self.model, msgs))
-        card.status, card.explanation = PASS, "A failed tool result was accepted."
+        card.status, card.explanation = PASS, WHY("check.why.tool_error_ok")
 
     # 5. tool_choice any, and a named tool
     async def check_tool_choice(self, card: Card) -> None:
         m = await self.send(body(self.model, [user("What is in /tmp/notes.txt?")], tool_choice={"type": "any"}))
         if not self._tool_uses(m):
-            card.status, card.explanation = FAIL, "With tool_choice \"any\" the model answered without a tool call."
-            card.advice = ADVICE["tool_choice"]
+            card.status, card.explanation = FAIL, WHY("check.why.any_ignored")
+            card.advice = advice_for("tool_choice")
             return
         m2 = await self.send(body(self.model, [user("List the files in /tmp.")],
                                   tool_choice={"type": "tool", "name": "Bash"}))
         named = self._tool_uses(m2)
         if not named or named[0].get("name") != "Bash":
             card.status = FAIL
-            card.explanation = "Asked to call the Bash tool by name, the model " + (
-                f"called {named[0].get('name')}." if named else "made no tool call.")
-            card.advice = ADVICE["tool_choice"]
+            card.explanation = (WHY("check.why.named_other", tool=str(named[0].get("name"))) if named
+                                else WHY("check.why.named_none"))
+            card.advice = advice_for("tool_choice")
             return
-        card.status, card.explanation = PASS, "Forced tool use works, also for a named tool."
+        card.status, card.explanation = PASS, WHY("check.why.tool_choice_ok")
 
     # 6. thinking, then the thinking block replayed
     async def check_thinking(self, card: Card) -> None:
         if not self.opts.reasoning:
-            card.explanation = "Skipped: you said this model has no reasoning."
+            card.explanation = WHY("check.why.no_reasoning")
             return
         ask = user("Think briefly, then answer: what is 17 * 23?")
         m = await self.send(body(self.model, [ask], tools=False, max_tokens=THINK_BUDGET + SMALL,
                                  thinking={"type": "enabled", "budget_tokens": THINK_BUDGET}))
         blocks = [c for c in m.get("content", []) if c.get("type") in ("thinking", "redacted_thinking")]
         if not blocks:
-            card.explanation = "Skipped: the model answered without thinking (no reasoning output)."
+            card.explanation = WHY("check.why.no_thinking")
             return
         follow = [ask, {"role": "assistant", "content": m["content"]}, user("Now add 1 to that.")]
         await self.send(body(self.model, follow, tools=False, max_tokens=THINK_BUDGET + SMALL,
                              thinking={"type": "enabled", "budget_tokens": THINK_BUDGET}))
-        card.status, card.explanation = PASS, "Thinking came back and was accepted when replayed."
+        card.status, card.explanation = PASS, WHY("check.why.thinking_ok")
 
     # 7. an image in a user turn and in a tool result
     async def check_images(self, card: Card) -> None:
         if not self.opts.vision:
-            card.explanation = "Skipped: no images (you said this model has no vision)."
+            card.explanation = WHY("check.why.no_vision")
             return
         await self.send(body(self.model, [{"role": "user", "content": [
             IMAGE, {"type": "text", "text": "What colour is this image? One word."}]}], tools=False))
@@ -343,12 +424,12 @@ class Checker:
                 {"role": "assistant", "content": [tool_use("toolu_check_img", inp={"file_path": "/tmp/red.png"})]},
                 {"role": "user", "content": [tool_result("toolu_check_img", [IMAGE])]}]
         await self.send(body(self.model, msgs))
-        card.status, card.explanation = PASS, "Images were accepted in a message and in a tool result."
+        card.status, card.explanation = PASS, WHY("check.why.images_ok")
 
     # 8. a prompt near the stated window (or 60k tokens)
     async def check_context(self, card: Card) -> None:
         if not self.opts.context:
-            card.explanation = "Skipped: the long-prompt step was turned off."
+            card.explanation = WHY("check.why.context_off")
             return
         steps = context_steps(self.opts)
         refused = None
@@ -362,49 +443,35 @@ class Checker:
                 continue
             card.detail = {"largest_accepted": size, "refused": refused}
             if refused is None:
-                card.status, card.explanation = PASS, f"A prompt of about {size:,} tokens was accepted."
+                card.status, card.explanation = PASS, WHY("check.why.context_ok", size=size)
             else:
                 card.status = FAIL
-                card.explanation = (f"A prompt of about {refused:,} tokens was refused as too long; "
-                                    f"about {size:,} tokens worked.")
-                card.advice = (f"The real context is smaller than it should be: set the route's long-context "
-                               f"threshold below {size:,} tokens and give its long_context slot a model with a "
-                               "larger window, or run the model with a larger context.")
+                card.explanation = WHY("check.why.context_cut", refused=refused, size=size)
+                card.advice = TODO("check.todo.context_cut", size=size)
             return
         card.status = FAIL
         card.detail = {"largest_accepted": None, "refused": refused}
-        card.explanation = f"Even a prompt of about {steps[-1]:,} tokens was refused as too long."
-        card.advice = "This model's context is too small for Claude Code: use another model or a larger context setting."
+        card.explanation = WHY("check.why.context_tiny", size=steps[-1])
+        card.advice = TODO("check.todo.context_tiny")
 
     # 9. count_tokens against the provider's input tokens
     async def check_count_tokens(self, card: Card) -> None:
         if self.first_usage is None:
-            card.explanation = "Skipped: the provider did not report input tokens."
+            card.explanation = WHY("check.why.no_usage")
             return
         ours, theirs = self.first_usage
         off = (ours - theirs) / theirs if theirs else 0.0
         card.detail = {"switchboard": ours, "provider": theirs, "off_by": round(off, 3)}
         if abs(off) <= COUNT_TOLERANCE:
             card.status = PASS
-            card.explanation = f"Switchboard counted {ours:,} input tokens, the provider {theirs:,} ({off:+.0%})."
+            card.explanation = WHY("check.why.count_ok", ours=ours, theirs=theirs, off=f"{off:+.0%}")
         else:
             card.status = FAIL
-            card.explanation = (f"Switchboard counted {ours:,} input tokens, the provider {theirs:,} ({off:+.0%}): "
-                                "count_tokens is that far off for this model.")
-            card.advice = ("Claude Code decides when to compact from count_tokens: with this model set the "
-                           "route's long-context threshold lower, leaving room for the difference.")
+            card.explanation = WHY("check.why.count_off", ours=ours, theirs=theirs, off=f"{off:+.0%}")
+            card.advice = TODO("check.todo.count_off")
 
 
-ADVICE = {
-    "stream": "Check the address, the key and the model name (Test connection in Switchboard's settings).",
-    "tool_call": ("The provider rejects tool results (the 'tool' role): Claude Code cannot work with it. "
-                  "Use another model, or another provider for this model."),
-    "parallel_tools": "The provider rejects several tool results at once: use another model for Claude Code.",
-    "tool_error": "The provider rejects failed tool results: Claude Code stops when a command fails. Use another model.",
-    "tool_choice": ("This model ignores forced tool use: Claude Code's sub-agents may answer without acting. "
-                    "Prefer another model for agent work."),
-    "thinking": "Turn thinking off for this model (remove it from the route's think slot), or use another model.",
-    "images": "This model cannot take images: add an image slot to the route that uses it.",
-    "context": "Set the route's long-context threshold lower, or use a model with a larger window.",
-    "count_tokens": "",
-}
+def advice_for(cid: str) -> Said | None:
+    """What to do when a card's request is refused (none for token counting)."""
+    code = "check.todo." + cid
+    return TODO(code) if code in TODO else None

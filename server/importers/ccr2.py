@@ -9,6 +9,7 @@ from typing import Any, Mapping
 
 from server.ccr_import.convert import CCRImportError, import_ccr, parse_ccr
 from server.importers.model import ImportSourceError
+from server.import_words import ERRORS, from_line, route_name
 
 KIND = "claude-code-router 2"
 
@@ -43,10 +44,10 @@ class Ccr2Source:
         collector = _KeyCollector()
         try:
             result = import_ccr(self.text, environ=self.environ, secrets=collector, existing=plan.config,
-                                activate=activate)
+                                activate=activate, route_name=route_name("import.routeName.ccr", plan.route_names))
         except CCRImportError as exc:
-            raise ImportSourceError(f"{self.path}: {exc}") from None
-        plan.lines.append(f"From {self.kind} ({self.path}):")
+            raise _in_file(self.path, exc) from None
+        plan.lines.append(from_line(self.kind, str(self.path)))
         plan.config = result.config
         plan.keys.update(collector.keys)
         plan.lines.extend(result.report)
@@ -59,12 +60,17 @@ def read(path: Path, environ: Mapping[str, str]) -> Ccr2Source:
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except FileNotFoundError:
-        raise ImportSourceError(f"no claude-code-router config at {path}") from None
+        raise ImportSourceError(ERRORS("import.error.noCcrConfig", path=str(path))) from None
     except (OSError, UnicodeDecodeError) as exc:
-        why = getattr(exc, "strerror", None) or "it is not UTF-8 text"
-        raise ImportSourceError(f"cannot read {path}: {why}") from None
+        why = getattr(exc, "strerror", None)
+        raise ImportSourceError(ERRORS("import.error.cannotRead", path=str(path), reason=why) if why
+                                else ERRORS("import.error.notUtf8", path=str(path))) from None
     try:
         parse_ccr(text)
     except CCRImportError as exc:
-        raise ImportSourceError(f"{path}: {exc}") from None
+        raise _in_file(path, exc) from None
     return Ccr2Source(text=text, path=str(path), environ=environ)
+
+
+def _in_file(path: Any, exc: CCRImportError) -> ImportSourceError:
+    return ImportSourceError(ERRORS("import.error.inFile", path=str(path), problem=exc.said or str(exc)))

@@ -17,10 +17,11 @@ import sqlite3
 from pathlib import Path
 from typing import Any, Mapping
 
-from server.ccr_import.convert import INSTEAD, IMPORT_MARK
+from server.ccr_import.convert import IMPORT_MARK
 from server.importers import sqlite_ro
-from server.importers.common import add_model, http_url, plural, profile_for, set_key, strip_suffix, text
+from server.importers.common import add_model, http_url, profile_for, set_key, strip_suffix, text
 from server.importers.model import ImportSourceError, Source, SourceProvider, SourceRoute
+from server.import_words import ERRORS, LEFT, instead
 
 APP = "claude-code-router"
 KIND = "claude-code-router 3"
@@ -52,12 +53,9 @@ def looks_like(conn: sqlite3.Connection) -> bool:
 def read(path: Path) -> Source:
     def query(conn: sqlite3.Connection) -> tuple[Any, int]:
         if not looks_like(conn):
-            raise ImportSourceError(f"{path} is not a claude-code-router database (it has no app_config table).")
+            raise ImportSourceError(ERRORS("import.error.ccr3NoAppConfig", path=str(path)))
         if not {"key", "value_json"} <= sqlite_ro.columns(conn, "app_config"):
-            raise ImportSourceError(
-                f"{path} comes from a claude-code-router version this Switchboard does not know "
-                f"(app_config has no key/value_json columns); nothing was imported. Update "
-                f"Switchboard, then import again.")
+            raise ImportSourceError(ERRORS("import.error.ccr3UnknownVersion", path=str(path)))
         row = conn.execute("SELECT value_json FROM app_config WHERE key = 'default' LIMIT 1").fetchone()
         client_keys = 0
         if "api_keys" in sqlite_ro.tables(conn):
@@ -66,20 +64,16 @@ def read(path: Path) -> Source:
 
     row, client_keys = sqlite_ro.read(path, APP, query)
     if row is None or not text(row[0]):
-        raise ImportSourceError(f"{path} holds no claude-code-router settings yet (no saved configuration); "
-                                f"open claude-code-router, add a provider, then import again.")
+        raise ImportSourceError(ERRORS("import.error.ccr3NoSettings", path=str(path)))
     try:
         doc = json.loads(row[0])
     except (json.JSONDecodeError, TypeError):
-        raise ImportSourceError(f"{path}: claude-code-router's saved configuration is not valid JSON; "
-                                f"nothing was imported. Open claude-code-router to check it.") from None
+        raise ImportSourceError(ERRORS("import.error.ccr3NotJson", path=str(path))) from None
     if not isinstance(doc, dict):
-        raise ImportSourceError(f"{path}: claude-code-router's saved configuration is not an object; "
-                                f"nothing was imported.")
+        raise ImportSourceError(ERRORS("import.error.ccr3NotObject", path=str(path)))
     source = convert(doc, str(path))
     if client_keys:
-        source.left.append(f"Left behind: claude-code-router's own access keys ({client_keys}): "
-                           f"clients of Switchboard use its local access key (settings page, Claude Code)")
+        source.left.append(LEFT("import.left.ccrAccessKeys", count=client_keys))
     return source
 
 
@@ -89,7 +83,7 @@ def convert(doc: dict[str, Any], path: str = "") -> Source:
     providers = doc.get("Providers")
     if not isinstance(providers, list):
         providers = []
-        src.notes.append("Note: claude-code-router has no providers saved")
+        src.notes.append(LEFT("import.note.noProviders"))
     aliases: dict[str, SourceProvider] = {}
     for index, raw in enumerate(providers):
         p = _provider(src, index, raw)
@@ -104,12 +98,11 @@ def convert(doc: dict[str, Any], path: str = "") -> Source:
 
 def _provider(src: Source, index: int, raw: Any) -> SourceProvider | None:
     if not isinstance(raw, dict) or not text(raw.get("name")):
-        src.left.append(f"Left behind: Providers[{index}]: it has no name")
+        src.left.append(LEFT("import.left.noName", index=str(index)))
         return None
     name = text(raw["name"])
-    where = f"provider {name!r}"
     if any(p.name.lower() == name.lower() for p in src.providers):
-        src.left.append(f"Left behind: a second {where}: claude-code-router uses the first")
+        src.left.append(LEFT("import.left.secondProvider", name=name))
         return None
     url_raw = text(raw.get("api_base_url")) or text(raw.get("baseUrl")) or text(raw.get("baseurl"))
     # Protocols offered: the provider's own type, then its capabilities.
@@ -125,16 +118,14 @@ def _provider(src: Source, index: int, raw: Any) -> SourceProvider | None:
     usable = [(PROTOCOLS[t], u) for t, u in offered if PROTOCOLS.get(t)]
     if not usable:
         if any(t in PROTOCOLS for t, _ in offered):
-            src.left.append(f"Left behind: {where}: it uses the OpenAI Responses API, which Switchboard "
-                            f"does not support yet")
+            src.left.append(LEFT("import.left.responsesApi", name=name))
         else:
-            src.left.append(f"Left behind: {where}: its API ({', '.join(sorted({t for t, _ in offered}))}) "
-                            f"is not one Switchboard speaks")
+            src.left.append(LEFT("import.left.otherApi", name=name, apis=", ".join(sorted({t for t, _ in offered}))))
         return None
     ptype, url_raw = min(usable, key=lambda tu: PREFERRED.index(tu[0]))
     url = http_url(url_raw) if url_raw else None
     if url is None:
-        src.left.append(f"Left behind: {where}: its base URL is missing or not an http(s) URL")
+        src.left.append(LEFT("import.left.badUrl", name=name))
         return None
     base_url = _base_url(ptype, url)
     p = SourceProvider(name=name, type=ptype, base_url=base_url, profile=profile_for(ptype, base_url))
@@ -148,18 +139,17 @@ def _provider(src: Source, index: int, raw: Any) -> SourceProvider | None:
         key, cred_keys = cred_keys[0], cred_keys[1:]
     set_key(p, key)
     if cred_keys:
-        src.left.append(f"Left behind: {plural(len(cred_keys), 'more key')} of {where}: Switchboard keeps "
-                        f"one key per provider")
+        more = "import.left.moreKeys." + ("one" if len(cred_keys) == 1 else "other")
+        src.left.append(LEFT(more, count=len(cred_keys), name=name))
     if raw.get("enabled") is False:
-        src.notes.append(f"Note: {where} was turned off in claude-code-router; it is imported all the same")
+        src.notes.append(LEFT("import.note.turnedOff", name=name))
     for t in _transformers(raw.get("transformer")):
         if t in ("anthropic", "gemini", "openai", "deepseek", "openrouter", "groq"):
             continue  # the API type / preset does this
-        src.left.append(f"Left behind: transformer {t!r} of {where}: {INSTEAD.get(t, 'Switchboard has no equivalent')}")
+        src.left.append(LEFT("import.left.transformer", transformer=t, name=name, instead=instead(t)))
     for fieldname in ("extraHeaders", "extraBody"):
         if raw.get(fieldname):
-            src.left.append(f"Left behind: {fieldname} of {where}: add them by hand if the provider needs them "
-                            f"(headers may hold keys, which never go into switchboard.json)")
+            src.left.append(LEFT("import.left.extraFields", field=fieldname, name=name))
     src.providers.append(p)
     return p
 
@@ -228,26 +218,22 @@ def _router_and_profiles(src: Source, doc: dict[str, Any], aliases: dict[str, So
             for ref in models:
                 hit = _resolve(text(ref), aliases)
                 if hit is None:
-                    src.left.append(f"Left behind: fallback model {text(ref)!r}: its provider was not imported")
+                    src.left.append(LEFT("import.left.fallbackModel", model=text(ref)))
                 else:
                     add_model(hit[0].models, hit[1])
                     fallback.append((hit[0].name, hit[1]))
         elif mode in ("retry", "retries") or fb.get("enabled") is True:
-            src.notes.append("Note: Router.fallback retries: Switchboard retries a failed request itself "
-                             "(up to 2 times, then the route's fallback)")
+            src.notes.append(LEFT("import.note.retries"))
     for index, rule in enumerate(router.get("rules") or []):
         if not isinstance(rule, dict) or rule.get("enabled") is False:
             continue
         name = text(rule.get("name")) or text(rule.get("id")) or f"rules[{index}]"
-        kind = "a Node.js script" if text(rule.get("type")) == "script" else "a request condition"
-        src.left.append(f"Left behind: routing rule {name!r} ({kind}): Switchboard chooses by the kind of "
-                        f"request (route slots: think, long context, image, web search, tiers), not by "
-                        f"custom rules")
+        kind = "import.left.ruleScript" if text(rule.get("type")) == "script" else "import.left.ruleCondition"
+        src.left.append(LEFT(kind, name=name))
     built_in = router.get("builtInRules")
     if isinstance(built_in, dict) and built_in.get("codex") not in (None, False) and \
             not (isinstance(built_in.get("codex"), dict) and built_in["codex"].get("enabled") is False):
-        src.left.append("Left behind: the built-in Codex route: Switchboard serves Claude Code and other "
-                        "Anthropic-API clients")
+        src.left.append(LEFT("import.left.codexRoute"))
 
     profile = doc.get("profile") if isinstance(doc.get("profile"), dict) else {}
     profiles = profile.get("profiles")
@@ -262,8 +248,8 @@ def _router_and_profiles(src: Source, doc: dict[str, Any], aliases: dict[str, So
         name = text(prof.get("name")) or f"profile {index + 1}"
         agent = text(prof.get("agent")).lower()
         if agent not in ("claude", "claude-code", "claude code"):
-            src.left.append(f"Left behind: agent profile {name!r} ({agent or 'no agent'}): Switchboard serves "
-                            f"Claude Code and other Anthropic-API clients")
+            src.left.append(LEFT("import.left.agentProfile", name=name, agent=agent) if agent
+                            else LEFT("import.left.agentProfileNoAgent", name=name))
             continue
         route = SourceRoute(name=name, slots={})
         values = {f: text(prof.get(f)) for f, _ in PROFILE_SLOTS}
@@ -271,21 +257,19 @@ def _router_and_profiles(src: Source, doc: dict[str, Any], aliases: dict[str, So
         if not values["haikuModel"]:
             values["haikuModel"] = small
         elif small and small != values["haikuModel"]:
-            src.left.append(f"Left behind: smallFastModel {small!r} of profile {name!r}: Switchboard uses the "
-                            f"haiku slot for Claude Code's background work too (kept haikuModel)")
+            src.left.append(LEFT("import.left.smallFastModel", model=small, name=name))
         for fieldname, slot in PROFILE_SLOTS:
             ref = values[fieldname]
             if not ref:
                 continue
             hit = _resolve(ref, aliases)
             if hit is None:
-                src.left.append(f"Left behind: {fieldname} {ref!r} of profile {name!r}: its provider was not "
-                                f"imported")
+                src.left.append(LEFT("import.left.profileModel", field=fieldname, model=ref, name=name))
                 continue
             add_model(hit[0].models, hit[1])
             route.slots[slot] = [(hit[0].name, hit[1])]
         if "default" not in route.slots:
-            src.left.append(f"Left behind: profile {name!r}: it has no usable main model, so no route was made")
+            src.left.append(LEFT("import.left.profileNoMain", name=name))
             continue
         if fallback:
             route.slots["fallback"] = list(fallback)
@@ -293,6 +277,6 @@ def _router_and_profiles(src: Source, doc: dict[str, Any], aliases: dict[str, So
             route.active = active_given = True
         src.routes.append(route)
     if not src.routes and fallback:
-        src.left.append("Left behind: Router.fallback: there is no Claude Code profile to attach it to")
+        src.left.append(LEFT("import.left.fallbackNoProfile"))
 
 

@@ -24,6 +24,7 @@ from typing import Any, Mapping
 from server.importers import sqlite_ro
 from server.importers.common import add_model, http_url, profile_for, set_key, strip_suffix, text
 from server.importers.model import ImportSourceError, Source, SourceProvider, SourceRoute
+from server.import_words import ERRORS, LEFT, ROUTE_NAMES
 
 APP = "cc-switch"
 KIND = "cc-switch"
@@ -82,16 +83,15 @@ def read(path: Path, *, home: Path | None = None) -> Source:
     def query(conn: Any) -> list[dict[str, Any]]:
         version = sqlite_ro.user_version(conn)
         if version > SCHEMA_VERSION:
-            raise ImportSourceError(
-                f"{path} comes from a newer cc-switch (database version {version}; this Switchboard knows "
-                f"up to {SCHEMA_VERSION}); nothing was imported. Update Switchboard, then import again.")
+            raise ImportSourceError(ERRORS("import.error.newerCcswitch", path=str(path), version=str(version),
+                                           known=str(SCHEMA_VERSION)))
         if not looks_like(conn):
-            raise ImportSourceError(f"{path} is not a cc-switch database (it has no providers table for apps).")
+            raise ImportSourceError(ERRORS("import.error.notCcswitch", path=str(path)))
         cols = sqlite_ro.columns(conn, "providers")
         missing = {"id", "name", "settings_config"} - cols
         if missing:
-            raise ImportSourceError(f"{path}: cc-switch's providers table lacks {', '.join(sorted(missing))}; "
-                                    f"nothing was imported. Open cc-switch once so it updates the database.")
+            raise ImportSourceError(ERRORS("import.error.ccswitchColumns", path=str(path),
+                                           columns=", ".join(sorted(missing))))
         order = "COALESCE(sort_index, 999999), id" if "sort_index" in cols else "rowid"
         return [dict(r) for r in conn.execute(
             f"SELECT * FROM providers WHERE app_type = 'claude' ORDER BY {order}")]  # noqa: S608 (fixed text)
@@ -145,17 +145,17 @@ def convert(rows: list[dict[str, Any]], current_override: str = "", path: str = 
     current = current_override if current_override in ids else next(
         (str(r.get("id")) for r in rows if r.get("is_current") in (1, True, "1")), "")
     if current and current not in names:
-        src.notes.append("Note: cc-switch's current provider was left behind (see above), so no route was made")
+        src.notes.append(LEFT("import.note.currentLeft"))
         return src
     if not current:
         if names:
-            src.notes.append("Note: cc-switch has no current Claude provider, so no route was made")
+            src.notes.append(LEFT("import.note.noCurrent"))
         return src
     if current not in main_model:
-        src.left.append(f"Left behind: the route: cc-switch's current provider {names[current]!r} names no "
-                        f"model (ANTHROPIC_MODEL); add a route on the settings page")
+        src.left.append(LEFT("import.left.ccswitchNoModel", name=names[current]))
         return src
-    route = SourceRoute(name="Imported from cc-switch", slots={}, active=True)
+    code = "import.routeName.ccswitch"
+    route = SourceRoute(name=ROUTE_NAMES[code], name_code=code, slots={}, active=True)
     route.slots["default"] = [(names[current], main_model[current])]
     for slot, model in tiers[current].items():
         route.slots[slot] = [(names[current], model)]
@@ -165,7 +165,7 @@ def convert(rows: list[dict[str, Any]], current_override: str = "", path: str = 
         if cid not in names:
             continue  # reported with its provider
         if cid not in main_model:
-            src.left.append(f"Left behind: {names[cid]!r} in the failover queue: it names no model")
+            src.left.append(LEFT("import.left.failoverNoModel", name=names[cid]))
             continue
         route.slots.setdefault("fallback", []).append((names[cid], main_model[cid]))
     src.routes.append(route)
@@ -174,30 +174,27 @@ def convert(rows: list[dict[str, Any]], current_override: str = "", path: str = 
 
 def _provider(src: Source, row: dict[str, Any]) -> SourceProvider | None:
     name = text(row.get("name")) or str(row.get("id"))
-    where = f"provider {name!r}"
     config = _json(row.get("settings_config"))
     meta = _json(row.get("meta"))
     env = config.get("env") if isinstance(config.get("env"), dict) else {}
     fmt = text(meta.get("apiFormat")).lower()
     if fmt == "openai_responses":
-        src.left.append(f"Left behind: {where}: it uses the OpenAI Responses API, which Switchboard does not "
-                        f"support yet")
+        src.left.append(LEFT("import.left.responsesApi", name=name))
         return None
     if fmt not in FORMATS:
-        src.left.append(f"Left behind: {where}: its API format {fmt!r} is not one Switchboard speaks")
+        src.left.append(LEFT("import.left.apiFormat", name=name, format=fmt))
         return None
     ptype = FORMATS[fmt]
     url_raw = text(env.get("ANTHROPIC_BASE_URL"))
     token = env.get("ANTHROPIC_AUTH_TOKEN") or env.get("ANTHROPIC_API_KEY")
     if not url_raw:
         if not text(token):
-            src.left.append(f"Left behind: {where}: it signs in with a Claude account (no base URL, no key), "
-                            f"which Switchboard cannot use")
+            src.left.append(LEFT("import.left.claudeAccount", name=name))
             return None
         url_raw = "https://api.anthropic.com"
     url = http_url(url_raw)
     if url is None:
-        src.left.append(f"Left behind: {where}: ANTHROPIC_BASE_URL is not an http(s) URL")
+        src.left.append(LEFT("import.left.badBaseUrl", name=name))
         return None
     if ptype == "openai":
         url = strip_suffix(url, "/chat/completions")
@@ -214,7 +211,6 @@ def _provider(src: Source, row: dict[str, Any]) -> SourceProvider | None:
     other = sorted(k for k in env if k not in {"ANTHROPIC_BASE_URL", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_API_KEY",
                                                "ANTHROPIC_MODEL", *(v for v, _ in TIER_VARS)})
     if other:
-        src.left.append(f"Left behind: settings of {where} for Claude Code itself ({', '.join(other)}): they "
-                        f"belong in ~/.claude/settings.json, not in a router")
+        src.left.append(LEFT("import.left.claudeSettings", name=name, names=", ".join(other)))
     src.providers.append(p)
     return p

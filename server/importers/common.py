@@ -59,10 +59,6 @@ def add_model(models: list[str], model: Any) -> None:
         models.append(m)
 
 
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def sanitize_id(name: str) -> str:
     """A provider or route id from a name (as claude-code-router 2's import
     makes them, so both versions' imports find each other's entries)."""

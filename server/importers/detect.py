@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from server.importers import ccr2, ccr3, ccswitch, setup_file, sqlite_ro
+from server.import_words import ERRORS
 from server.importers.model import ImportSourceError
 
 
@@ -43,10 +44,9 @@ def read(path: Path, *, home: Path, environ: Mapping[str, str]) -> Any:
         for name in ("config.sqlite", "cc-switch.db", "config.json"):
             if (path / name).is_file():
                 return read(path / name, home=home, environ=environ)
-        raise ImportSourceError(f"{path} holds no claude-code-router or cc-switch settings "
-                                f"(config.sqlite, config.json or cc-switch.db)")
+        raise ImportSourceError(ERRORS("import.error.noSettingsAt", path=str(path)))
     if not path.exists():
-        raise ImportSourceError(f"nothing to import at {path}: the file does not exist")
+        raise ImportSourceError(ERRORS("import.error.nothingAt", path=str(path)))
     if sqlite_ro.is_sqlite(path):
         is_ccr3, is_ccswitch = sqlite_ro.read(path, "the app that wrote it",
                                               lambda conn: (ccr3.looks_like(conn), ccswitch.looks_like(conn)))
@@ -54,14 +54,13 @@ def read(path: Path, *, home: Path, environ: Mapping[str, str]) -> Any:
             return ccr3.read(path)
         if is_ccswitch:
             return ccswitch.read(path, home=home)
-        raise ImportSourceError(f"{path} is a database, but not one of claude-code-router 3 or cc-switch")
+        raise ImportSourceError(ERRORS("import.error.otherDatabase", path=str(path)))
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ImportSourceError(f"{path} is neither a claude-code-router or cc-switch database nor a text "
-                                f"config (it may be damaged); nothing was imported") from None
+        raise ImportSourceError(ERRORS("import.error.neither", path=str(path))) from None
     except OSError as exc:
-        raise ImportSourceError(f"cannot read {path}: {exc.strerror}") from None
+        raise ImportSourceError(ERRORS("import.error.cannotRead", path=str(path), reason=exc.strerror)) from None
     try:
         data = json.loads(text)
     except ValueError:

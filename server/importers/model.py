@@ -9,10 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from server.said import Said, Telling
 
-class ImportSourceError(ValueError):
+
+class ImportSourceError(Telling, ValueError):
     """The source cannot be read; the message says why in plain words and
-    what to do next (never a traceback, never a key)."""
+    what to do next (never a traceback, never a key). ``said``: the sentence
+    (server/import_words.py ERRORS), for the settings page's language."""
 
 
 class ImportFailed(ImportSourceError):
@@ -36,6 +39,7 @@ class SourceProvider:
 @dataclass
 class SourceRoute:
     name: str
+    name_code: str = ""                        # a name the import gives (import_words.ROUTE_NAMES): translatable
     id: str = ""                               # a wished-for route id (setup files keep theirs)
     slots: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # slot -> [(provider name, model)]
     active: bool = False                       # the one the source uses now
@@ -51,6 +55,6 @@ class Source:
     id_suffix: str            # provider id clashes: <name>-<suffix>
     providers: list[SourceProvider] = field(default_factory=list)
     routes: list[SourceRoute] = field(default_factory=list)
-    left: list[str] = field(default_factory=list)    # "Left behind: …" lines
-    notes: list[str] = field(default_factory=list)   # "Note: …" lines
+    left: list[Said] = field(default_factory=list)    # "Left behind: …" lines (server/import_words.py)
+    notes: list[Said] = field(default_factory=list)   # "Note: …" lines
     extra_config: dict[str, Any] = field(default_factory=dict)  # server/network of a setup file

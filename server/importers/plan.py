@@ -15,9 +15,12 @@ from urllib.parse import urlsplit
 
 from server import config as config_mod
 from server.base_url import same_base_url
-from server.importers.common import plural, sanitize_id, with_suffix
+from server.importers.common import sanitize_id, with_suffix
 from server.importers.model import ImportFailed, Source, SourceProvider
+from server.import_words import ERRORS, REPORT, from_line, key_words, models_words, route_name
+from server.said import Said
 from server.secrets import KeyringUnavailable
+
 
 
 class SecretsLike(Protocol):
@@ -30,23 +33,27 @@ class SecretsLike(Protocol):
 class Plan:
     config: dict[str, Any]
     keys: dict[str, str] = field(default_factory=dict, repr=False)   # provider id -> key
-    lines: list[str] = field(default_factory=list)
+    lines: list[Said | str] = field(default_factory=list)                # the report (str: a reader's own line)
     needs_keys: list[str] = field(default_factory=list)              # provider ids
     created: list[str] = field(default_factory=list)                 # provider/route ids added or updated
     forget: list[str] = field(default_factory=list)                  # keyring entries whose provider moved
     providers_found: int = 0
+    route_names: dict[str, str] = field(default_factory=dict)        # the page's words for ROUTE_NAMES
 
 
 def prepared(existing: dict[str, Any] | None) -> dict[str, Any]:
     out = copy.deepcopy(existing or {})
     for section in ("providers", "routes"):
         if not isinstance(out.setdefault(section, {}), dict):
-            raise ImportFailed(f"switchboard.json: {section} is not an object; fix it first (nothing was imported)")
+            raise ImportFailed(ERRORS("import.error.sectionNotObject", section=section))
     return out
 
 
-def build(sources: Iterable[Any], existing: dict[str, Any] | None, *, activate: bool = True) -> Plan:
-    plan = Plan(config=prepared(existing))
+def build(sources: Iterable[Any], existing: dict[str, Any] | None, *, activate: bool = True,
+          route_names: dict[str, str] | None = None) -> Plan:
+    """``route_names``: the words of the settings page's language for the
+    routes the import names itself (import_words.ROUTE_NAMES codes)."""
+    plan = Plan(config=prepared(existing), route_names=dict(route_names or {}))
     activated = False
     for src in sources:
         # A source that merges itself (claude-code-router 2) or a Source to merge here.
@@ -55,15 +62,8 @@ def build(sources: Iterable[Any], existing: dict[str, Any] | None, *, activate: 
     try:
         config_mod.parse(plan.config)
     except config_mod.ConfigError as exc:
-        raise ImportFailed(f"the imported setup would not be a valid switchboard.json ({exc}); "
-                           f"nothing was imported") from None
+        raise ImportFailed(ERRORS("import.error.invalidResult", problem=str(exc))) from None
     return plan
-
-
-def _key_words(ref: str, needs: bool) -> str:
-    if needs:
-        return "needs a key"
-    return {"keyring": "key in the keyring", "": "no key"}.get(ref, f"key from ${ref[4:]}")
 
 
 def _free_id(candidates: Iterable[str], src: Source, existing: dict[str, Any], taken: set[str]) -> str | None:
@@ -84,7 +84,7 @@ def _provider_id(name: str, src: Source, providers: dict[str, Any], taken: set[s
                   for n in range(0, 100))
     pid = _free_id(candidates, src, providers, taken)
     if pid is None:
-        raise ImportFailed(f"cannot find a free provider id for {name!r}; rename it and import again")
+        raise ImportFailed(ERRORS("import.error.noFreeProviderId", name=name))
     return pid
 
 
@@ -93,7 +93,7 @@ def _route_id(wanted: str, src: Source, routes: dict[str, Any], taken: set[str])
     candidates = (base if n == 1 else with_suffix(base, f"-{n}") for n in range(1, 1000))
     rid = _free_id(candidates, src, routes, taken)
     if rid is None:
-        raise ImportFailed(f"cannot find a free route id for {wanted!r}")
+        raise ImportFailed(ERRORS("import.error.noFreeRouteId", name=wanted))
     return rid
 
 
@@ -121,7 +121,7 @@ def _entry(p: SourceProvider, src: Source) -> tuple[dict[str, Any], str | None, 
 def _add(plan: Plan, src: Source, *, activate: bool) -> bool:
     out = plan.config
     lines = plan.lines
-    lines.append(f"From {src.kind} ({src.path}):" if src.path else f"From {src.kind}:")
+    lines.append(from_line(src.kind, src.path))
     plan.providers_found += len(src.providers)
     ids: dict[str, str] = {}
     taken: set[str] = set()
@@ -144,17 +144,17 @@ def _add(plan: Plan, src: Source, *, activate: bool) -> bool:
         verb = "Added" if old is None else ("Unchanged" if old == entry else "Updated")
         if verb != "Unchanged":
             plan.created.append(pid)
-        host = urlsplit(p.base_url).netloc
-        renamed = f" as {pid!r}" if pid != p.name else ""
-        lines.append(f"{verb} provider {p.name!r}{renamed} ({p.type}, {host}, {plural(len(p.models), 'model')}, "
-                     f"{_key_words(entry['api_key'], needs)})")
+        code = f"import.line.provider{verb}" + ("As" if pid != p.name else "")
+        lines.append(REPORT(code, name=p.name, id=pid, type=p.type, host=urlsplit(p.base_url).netloc,
+                            models=models_words(len(p.models)), key=key_words(entry["api_key"], needs)))
     activated = False
     route_taken: set[str] = set()
     for route in src.routes:
         wanted = route.id or (src.route_prefix if len(src.routes) == 1 else f"{src.route_prefix}-{route.name}")
         rid = _route_id(wanted, src, out["routes"], route_taken)
         route_taken.add(rid)
-        entry: dict[str, Any] = {"name": route.name}
+        entry: dict[str, Any] = {"name": route_name(route.name_code, plan.route_names) if route.name_code
+                                 else route.name}
         for slot, targets in route.slots.items():
             values = [f"{ids[name]}/{model}" for name, model in targets if name in ids]
             if values:
@@ -168,23 +168,22 @@ def _add(plan: Plan, src: Source, *, activate: bool) -> bool:
             plan.created.append(rid)
         slots = ", ".join(f"{s}: {', '.join(v) if isinstance(v, list) else v}"
                           for s, v in entry.items() if s in config_mod.TARGET_SLOTS)
-        lines.append(f"{verb} route {rid!r} ({slots})")
+        lines.append(REPORT(f"import.line.route{verb}", id=rid, slots=slots))
         if activate and route.active and not activated:
             activated = True
             if out.get("active_route") != rid:
                 out["active_route"] = rid
-                lines.append(f"Route {rid!r} is now the active route")
+                lines.append(REPORT("import.line.active", id=rid))
     for key, value in src.extra_config.items():
         if key in out and out[key] != value:
-            lines.append(f"Left behind: the setup's {key} settings: yours are kept")
+            lines.append(REPORT("import.line.keptYours", section=key))
         else:
             out[key] = copy.deepcopy(value)
     lines.extend(src.left)
     lines.extend(src.notes)
     for pid in plan.needs_keys:
         if pid in ids.values():
-            lines.append(f"Needs a key: provider {pid!r}: paste it on the settings page (Providers), "
-                         f"or set api_key to env:NAME in switchboard.json")
+            lines.append(REPORT("import.line.needsKey", id=pid))
     return activated
 
 
@@ -202,8 +201,7 @@ def apply(plan: Plan, *, existing: dict[str, Any] | None, secrets: SecretsLike,
     try:
         pending = {pid: key for pid, key in plan.keys.items() if secrets.get(pid) != key}
     except KeyringUnavailable as exc:
-        raise ImportFailed(f"{exc}; keys never go into a file, so nothing was imported. Unlock or set up "
-                           f"the keyring, then import again") from None
+        raise ImportFailed(ERRORS("import.error.keyring", problem=str(exc))) from None
     config_changed = plan.config != normalized(existing)
     if not config_changed and not pending:
         return False
@@ -222,8 +220,7 @@ def apply(plan: Plan, *, existing: dict[str, Any] | None, secrets: SecretsLike,
             save(plan.config)
     except KeyringUnavailable as exc:
         _restore(secrets, written)
-        raise ImportFailed(f"{exc}; keys never go into a file, so nothing was imported. Unlock or set up "
-                           f"the keyring, then import again") from None
+        raise ImportFailed(ERRORS("import.error.keyring", problem=str(exc))) from None
     except BaseException:
         _restore(secrets, written)
         raise

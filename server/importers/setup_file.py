@@ -15,6 +15,7 @@ from typing import Any
 
 from server.importers.export import FORMAT, VERSION
 from server.importers.model import ImportSourceError, Source, SourceProvider, SourceRoute
+from server.import_words import ERRORS, LEFT
 
 KIND = "a Switchboard setup"
 MARK = "switchboard-setup"
@@ -29,8 +30,8 @@ def looks_like(data: Any) -> bool:
 def convert(data: dict[str, Any], path: str = "") -> Source:
     version = data.get("version")
     if not isinstance(version, int) or version > VERSION:
-        raise ImportSourceError(f"{path or 'the setup'} was written by a newer Switchboard (setup version "
-                                f"{version}); update Switchboard, then import again.")
+        raise ImportSourceError(ERRORS("import.error.newerSetup", path=path, version=str(version)) if path
+                                else ERRORS("import.error.newerSetupNoPath", version=str(version)))
     src = Source(kind=KIND, mark=MARK, path=path, route_prefix="setup", id_suffix="shared")
     for pid, e in (data.get("providers") or {}).items():
         if not isinstance(e, dict) or not isinstance(pid, str):
@@ -40,9 +41,7 @@ def convert(data: dict[str, Any], path: str = "") -> Source:
                                                          "profile", "needs_key", "imported_from")}
         if ref.startswith("env:"):
             var = ref[4:] if _VARIABLE.fullmatch(ref[4:]) else "(an unusual name)"
-            src.notes.append(f"Note: provider {pid!r} of the setup reads its key from the variable {var}; "
-                             "a shared setup never chooses which of your variables is sent where, so "
-                             "Switchboard asks for the key instead")
+            src.notes.append(LEFT("import.note.keyFromVariable", id=pid, variable=var))
         if isinstance(e.get("name"), str) and e["name"]:
             extra["name"] = e["name"]
         p = SourceProvider(name=pid, type=str(e.get("type", "")), base_url=str(e.get("base_url", "")),
@@ -64,7 +63,7 @@ def convert(data: dict[str, Any], path: str = "") -> Source:
     if isinstance(data.get("network"), dict):
         src.extra_config["network"] = data["network"]
     if data.get("server"):
-        src.left.append("Left behind: the setup's server address: Switchboard keeps listening where it does")
+        src.left.append(LEFT("import.left.serverAddress"))
     return src
 
 
@@ -72,9 +71,10 @@ def read_text(text: str, path: str) -> Source:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ImportSourceError(f"{path} is not valid JSON (line {exc.lineno}: {exc.msg})") from None
+        raise ImportSourceError(ERRORS("import.error.setupNotJson", path=str(path), line=str(exc.lineno),
+                                       problem=exc.msg)) from None
     if not looks_like(data):
-        raise ImportSourceError(f"{path} is not a Switchboard setup")
+        raise ImportSourceError(ERRORS("import.error.notASetup", path=str(path)))
     return convert(data, path)
 
 
@@ -82,4 +82,6 @@ def read(path: Path) -> Source:
     try:
         return read_text(path.read_text(encoding="utf-8-sig"), str(path))
     except (OSError, UnicodeDecodeError) as exc:
-        raise ImportSourceError(f"cannot read {path}: {getattr(exc, 'strerror', None) or 'not UTF-8 text'}") from None
+        why = getattr(exc, "strerror", None)
+        raise ImportSourceError(ERRORS("import.error.cannotRead", path=str(path), reason=why) if why
+                                else ERRORS("import.error.notUtf8", path=str(path))) from None

@@ -16,6 +16,7 @@ import sqlite3
 from pathlib import Path
 from typing import Callable, TypeVar
 
+from server.import_words import ERRORS
 from server.importers.model import ImportSourceError
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -35,17 +36,13 @@ def is_sqlite(path: Path) -> bool:
 def explain(exc: sqlite3.Error, path: Path, app: str) -> ImportSourceError:
     code = (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF
     if code in (_BUSY, _LOCKED):
-        return ImportSourceError(
-            f"{path} is locked by another program ({app} may be saving right now); nothing was "
-            f"imported. Try again in a moment, or quit {app} and import again.")
+        return ImportSourceError(ERRORS("import.error.locked", path=str(path), app=app))
     if code in (_CORRUPT, _NOTADB):
-        return ImportSourceError(
-            f"{path} is damaged or is not a database; nothing was imported. Open {app} to check "
-            f"its settings are still there, then import again (or import one of its backups).")
+        return ImportSourceError(ERRORS("import.error.damaged", path=str(path), app=app))
     if code == _CANTOPEN:
-        return ImportSourceError(f"cannot open {path}: check that it exists and that you may read it.")
-    return ImportSourceError(f"cannot read {path} ({type(exc).__name__}, SQLite code {code}); "
-                             f"nothing was imported. Open {app} to check the file, then try again.")
+        return ImportSourceError(ERRORS("import.error.cannotOpen", path=str(path)))
+    return ImportSourceError(ERRORS("import.error.sqlite", path=str(path), error=type(exc).__name__, code=str(code),
+                                    app=app))
 
 
 def _companions(path: Path) -> list[Path]:

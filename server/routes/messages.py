@@ -111,8 +111,8 @@ async def create_message(route_id: str | None = None) -> Response:
         if decision.route is not None:
             primary = decision.targets[0]
             # The reason only matters for a fallback (a pin); last_failure scans the attempts.
-            reason = "" if target == primary else (
-                f"{primary} failed ({gw.dispatcher.last_failure(primary) or 'skipped'}); {target} answered")
+            reason = "" if target == primary else session_pins.fallback_reason(
+                primary, gw.dispatcher.last_failure(primary), target)
             gw.pins.answered(session, decision.route.id, primary, target, decision.route.sticky_minutes * 60,
                              reason)
         headers = {"request-id": _request_id(), "x-switchboard-target": _header_value(str(target))}

@@ -9,6 +9,7 @@ from quart import Response
 
 from server.gateway import Gateway
 
+from server import said
 from server.routes.common import gateway
 from server.settings_page import activity
 from server.settings_page.common import bp, json_response
@@ -34,5 +35,6 @@ def pinned_sessions(gw: Gateway, names: dict[str, str], route_names: dict[str, s
                     "provider_name": names.get(pin.target.provider_id, pin.target.provider_id),
                     "model": pin.target.model,
                     "primary": f"{names.get(pin.primary.provider_id, pin.primary.provider_id)} · {pin.primary.model}",
-                    "reason": pin.reason, "minutes_left": max(0, round((pin.until - now) / 60))})
+                    "reason": str(pin.reason), "said_reason": said.as_json(pin.reason),
+                    "minutes_left": max(0, round((pin.until - now) / 60))})
     return out

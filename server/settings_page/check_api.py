@@ -14,6 +14,7 @@ from server.errors import SwitchboardError
 from server.routes.common import gateway
 from server.settings_page import edits
 from server.settings_page.common import bp, json_response, off_loop, read_body
+from server.settings_page.probe import describe_error
 
 MAX_WINDOW = 10_000_000
 
@@ -50,7 +51,10 @@ async def run_check() -> Response:
     try:
         gw.provider(pid)  # a missing key: said before anything is sent
     except SwitchboardError as exc:
-        return json_response({"ok": False, "error": exc.message}, 200)
+        # The page words the problem by its code (as for Test connection);
+        # ``error`` stays the English message for API clients.
+        described = describe_error(exc, gw.config.providers[pid], model, None)
+        return json_response({"ok": False, "error": exc.message, **described}, 200)
     outcome = await Checker(sender(gw, pid, model), model, opts).run()
     result = {"target": f"{pid}/{model}", **outcome.as_dict()}
     entry = await off_loop(store.save, gw.settings.home, f"{pid}/{model}", result)

@@ -10,7 +10,8 @@ from server.errors import NotFound
 from server.routes.common import gateway
 from server.secrets import ACCESS_KEY_ENTRY
 from server.settings_page import claude_code
-from server.settings_page.common import access_key_or_none, base_url, bp, json_response, off_loop, set_key
+from server.settings_page.common import (access_key_or_none, base_url, bp, failure_detail, json_response, off_loop,
+                                         set_key)
 
 
 def serving_base_url() -> str:
@@ -26,7 +27,7 @@ async def claude_code_view() -> Response:
     return json_response({"base_url": serving_base_url(), "access_key": access_key_or_none(gw),
                           "available": available,
                           "connected": await claude_code.connected_now(gw),
-                          "notice": gw.claude_code_notice if available else None})
+                          "notice": str(gw.claude_code_notice) if available and gw.claude_code_notice else None})
 
 
 @bp.post("/settings/api/claude-code/<action>")
@@ -43,9 +44,8 @@ async def claude_code_action(action: str) -> Response:
         else:
             await off_loop(claude_code.disconnect, gw)
     except (ClaudeCodeError, OSError) as exc:  # plain words from server/claude_code.py
-        detail = getattr(exc, "strerror", None) or str(exc)
         return json_response({"ok": False, "problem": f"claude_{action}_failed",
-                              "params": {}, "detail": detail[:300]})
+                              "params": {}, **failure_detail(exc, 300)})
     return json_response({"ok": True, "connected": action == "connect"})
 
 

@@ -68,6 +68,18 @@ def access_key_or_none(gw: Gateway) -> str | None:
         return None
 
 
+def failure_detail(exc: BaseException, limit: int = 400) -> dict[str, Any]:
+    """Why a change failed: ``detail`` in English (an OS error's own words),
+    and ``said_detail`` the sentence for the page's language when the error
+    carries one (server/said.py)."""
+    detail = getattr(exc, "strerror", None) or str(exc)
+    out: dict[str, Any] = {"detail": detail[:limit]}
+    said = getattr(exc, "said", None)
+    if said is not None:
+        out["said_detail"] = said.as_json()
+    return out
+
+
 def page_error(code: str, status: int, message: str = "", **params: Any) -> SwitchboardError:
     """An error the page words by its ``code`` (static/strings.js), ``params``
     filling in the words; ``message`` (default: the code) is the plain text."""
@@ -110,8 +122,8 @@ def update_sync(gw: Gateway, edit: Callable[[dict[str, Any]], T]) -> T:
     try:
         return gw.update_config(_prepared(edit))
     except ConfigChangedOnDisk as exc:
-        raise SwitchboardError(str(exc), status=409,
-                               details={"code": "config_changed", "field": "", "params": {"detail": str(exc)}}) from None
+        raise SwitchboardError(str(exc), status=409, details={
+            "code": "config_changed", "field": "", "params": {"path": exc.path, "problem": exc.problem}}) from None
     except ConfigError as exc:
         raise edits.BadInput("config_invalid", detail=str(exc)) from None
     except OSError as exc:

@@ -23,8 +23,30 @@ from quart import Response, current_app
 from server.errors import SwitchboardError
 from server.importers import detect, export, plan as plan_mod, setup_file
 from server.importers.model import ImportSourceError
+from server import said
+from server.import_words import ERRORS, ROUTE_NAMES
 from server.routes.common import gateway
+from server.settings_page import edits
 from server.settings_page.common import bp, json_response, off_loop, page_error, read_body, update
+
+
+# A source that could not be read (its reason stays as the reader worded it).
+LEFT = said.Words({"import.line.unreadable": "Left behind: {problem}"})
+
+
+def _route_names(body: dict[str, Any]) -> dict[str, str]:
+    """The page's words for the routes an import names itself (import_words.ROUTE_NAMES)."""
+    raw = body.get("route_names")
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise edits.BadInput("bad_field", "route_names")
+    names = {}
+    for code in ROUTE_NAMES:
+        value = edits.text(raw, code, limit=120)
+        if value:
+            names[code] = value
+    return names
 
 
 class _Unchanged(Exception):
@@ -37,7 +59,11 @@ def _home() -> Path:
 
 
 def _failed(exc: ImportSourceError) -> SwitchboardError:
-    return page_error("import_failed", 422, str(exc), detail=str(exc))
+    """The page words it from ``said`` (its {detail}); API clients read the English message."""
+    error = page_error("import_failed", 422, str(exc), detail=str(exc))
+    if exc.said is not None:
+        error.details["said"] = exc.said.as_json()
+    return error
 
 
 def _read_places(home: Path) -> tuple[list[tuple[Any, Any]], list[ImportSourceError]]:
@@ -74,20 +100,21 @@ async def import_now() -> Response:
     body = await read_body()
     home = _home()
 
-    problems: list[str] = []
+    problems: list[said.Said] = []
+    route_names = _route_names(body)
 
     def read_sources() -> list[Any]:
         if isinstance(body.get("setup"), dict):
             if not setup_file.looks_like(body["setup"]):
-                raise ImportSourceError("that file is not a Switchboard setup (made with Export setup)")
+                raise ImportSourceError(ERRORS("import.error.notSetup"))
             return [setup_file.convert(body["setup"], "")]
         read, errors = _read_places(home)
         if not read and not errors:
-            raise ImportSourceError("no claude-code-router or cc-switch settings were found any more")
+            raise ImportSourceError(ERRORS("import.error.nothingFound"))
         if not read:
             raise errors[0]
         # The others still come in; one that does not read is named.
-        problems.extend(f"Left behind: {exc}" for exc in errors)
+        problems.extend(LEFT("import.line.unreadable", problem=exc.said or str(exc)) for exc in errors)
         return [src for _, src in read]
 
     try:
@@ -100,7 +127,8 @@ async def import_now() -> Response:
     def edit(data: dict[str, Any]) -> None:
         # The imported route becomes active only when none works yet: the
         # page never switches routes silently (the report names the new ones).
-        plan = plan_mod.build(sources, data, activate=data.get("active_route") not in data["routes"])
+        plan = plan_mod.build(sources, data, activate=data.get("active_route") not in data["routes"],
+                              route_names=route_names)
 
         class Recording:
             def get(self, entry: str) -> str | None:
@@ -115,7 +143,10 @@ async def import_now() -> Response:
                 gw.secrets.delete(entry)
 
         changed = plan_mod.apply(plan, existing=data, secrets=Recording(), save=lambda new: None)
-        result.update(lines=[*problems, *plan.lines], needs_keys=plan.needs_keys, created=plan.created, changed=changed,
+        report = [*problems, *plan.lines]
+        # ``lines``: the English (API clients); ``said_lines``: the same for the page's language.
+        result.update(lines=[str(line) for line in report], said_lines=[said.as_json(line) for line in report],
+                      needs_keys=plan.needs_keys, created=plan.created, changed=changed,
                       providers=plan.providers_found)
         if not changed:
             raise _Unchanged  # the same import again: nothing to write

@@ -11,8 +11,9 @@ from server.routes.common import gateway
 from server.settings_page import edits
 from server.settings_page.common import bp, json_response, read_body, update
 
-# The languages the page and the tray have catalogues for ("" = automatic).
-LANGUAGES = ("en", "zh-CN")
+# The languages the page has catalogues for ("" = automatic); the tray has
+# en and zh-CN (zh-TW reads English there: a missing catalogue falls back).
+LANGUAGES = ("en", "zh-CN", "zh-TW")
 
 
 def chosen_language(gw: Gateway) -> str:

@@ -14,12 +14,11 @@ from server.project_pins import ProjectPinError, route_address
 from server.routes.common import gateway
 from server.secrets import ACCESS_KEY_ENV
 from server.settings_page.claude_code_api import serving_base_url
-from server.settings_page.common import access_key_or_none, bp, json_response, off_loop, read_body
+from server.settings_page.common import access_key_or_none, bp, failure_detail, json_response, off_loop, read_body
 
 
 def _failed(problem: str, exc: BaseException) -> Response:
-    detail = getattr(exc, "strerror", None) or str(exc)
-    return json_response({"ok": False, "problem": problem, "params": {}, "detail": detail[:400]})
+    return json_response({"ok": False, "problem": problem, "params": {}, **failure_detail(exc)})
 
 
 def _text(body: dict[str, Any], name: str) -> str:

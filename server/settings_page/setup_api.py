@@ -53,11 +53,12 @@ def existing_route(data: dict[str, Any], target: str) -> str | None:
     return None
 
 
-def route_name(data: dict[str, Any], provider_name: str, model: str) -> str:
-    """A name that says where the route goes, unique among the routes."""
+def route_name(data: dict[str, Any], provider_name: str, model: str, first: str = "") -> str:
+    """A name that says where the route goes, unique among the routes. The
+    first route is "Main", or ``first``: the word the page sends in its language."""
     taken = {str(r.get("name") or rid) for rid, r in data["routes"].items() if isinstance(r, dict)}
     if not data["routes"]:
-        return "Main"
+        return first or "Main"
     base = f"{provider_name} · {model}"[:120]
     name, n = base, 2
     while name in taken:
@@ -74,6 +75,7 @@ async def setup() -> Response:
     model = edits.text(body, "model", limit=200)
     if not model:
         raise edits.BadInput("model_required", "model")
+    first_route = edits.text(body, "route_name", limit=120)
     activate = body.get("activate")
     if activate is not None and not isinstance(activate, bool):
         raise edits.BadInput("bad_field", "activate")
@@ -106,7 +108,7 @@ async def setup() -> Response:
         reused_route = rid is not None
         if rid is None:
             rid = edits.unique_id(data["routes"], "main") if data["routes"] else "main"
-            data["routes"][rid] = {"name": route_name(data, provider_name, model), "default": target}
+            data["routes"][rid] = {"name": route_name(data, provider_name, model, first_route), "default": target}
         active = data.get("active_route")
         if activate or active not in data["routes"] or (activate is None and len(data["routes"]) == 1):
             data["active_route"] = rid

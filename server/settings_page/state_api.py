@@ -11,6 +11,7 @@ from server.exposure import is_loopback
 from server.gateway import Gateway
 from server.providers.presets import PRESETS, preset
 from server.routes.common import gateway
+from server.said import Said
 from server.secrets import KeyringUnavailable, mask
 from server.settings_page import claude_code, edits, language_api, probe
 from server.settings_page.common import bp, json_response, off_loop
@@ -30,6 +31,12 @@ def key_info(gw: Gateway, pconf: ProviderConfig) -> dict[str, Any]:
             return {"source": "keyring", "set": False, "masked": "", "problem": "keyring"}
         return {"source": "keyring", "set": bool(value), "masked": mask(value)}
     return {"source": "file", "set": True, "masked": mask(ref)}
+
+
+def _keyring_problem(problem: Said | None) -> dict[str, Any]:
+    """Why the keyring cannot be used: the English, and the sentence for the page's language."""
+    return {"keyring_problem": str(problem) if problem else None,
+            "keyring_said": problem.as_json() if problem else None}
 
 
 def preset_rows() -> list[dict[str, Any]]:
@@ -72,7 +79,7 @@ def state_view(gw: Gateway) -> dict[str, Any]:
         "presets": preset_rows(),
         "slots": list(edits.ROUTE_SLOTS),
         "config_error": gw.config_error,
-        "keyring_problem": gw.secrets.problem(),
+        **_keyring_problem(gw.secrets.problem()),
         # Listening on an address other computers can reach (server/exposure.py).
         "exposed_host": gw.serving_host if gw.serving_host and not is_loopback(gw.serving_host) else None,
         "claude_code": {"available": claude_code.available()},

@@ -286,7 +286,7 @@ class SharedState:
                     if remaining > 0:
                         pipe.set(keys("pin", session), json.dumps({
                             "route": pin_now.route, "primary": str(pin_now.primary),
-                            "target": str(pin_now.target), "reason": pin_now.reason,
+                            "target": str(pin_now.target), "reason": str(pin_now.reason),
                             "since": self._wall() - (now - pin_now.since)}), px=max(1, int(remaining * 1000)))
             return await pipe.execute()
 

@@ -12,10 +12,30 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Iterable
 
+from server.said import Said, Words
 from server.usage.history import Row
 from server.usage.settings import Budget
 
 THRESHOLDS = (80, 100)
+
+# Today's line and the spending-limit alerts and notices: the settings page
+# and the tray word them in the person's language (server/said.py).
+WORDS = Words({
+    "usage.line.tokens": "Today: {tokens} tokens",
+    "usage.line.cost": "Today: {tokens} tokens · {cost}",
+    "usage.line.costPlusUnknown": "Today: {tokens} tokens · {cost} + price unknown",
+    "usage.reached.daily": "Daily limit reached ({spent} of {limit})",
+    "usage.reached.monthly": "Monthly limit reached ({spent} of {limit})",
+    "usage.notice.dailyAt": "Daily spending is at {pct} % of the limit: {spent} of {limit}.",
+    "usage.notice.monthlyAt": "Monthly spending is at {pct} % of the limit: {spent} of {limit}.",
+    "usage.notice.dailyReached": "Daily spending limit reached: {spent} of {limit}.",
+    "usage.notice.monthlyReached": "Monthly spending limit reached: {spent} of {limit}.",
+    "usage.notice.warnOnly": "Requests still go through (the limit only warns).",
+    "usage.notice.alreadyOn": "Already on the route '{route}'.",
+    "usage.notice.noSuchRoute": "The route '{route}' to switch to does not exist; nothing was switched.",
+    "usage.notice.switchFailed": "Switching to '{route}' failed: {error}",
+    "usage.notice.switched": "Switched to the route '{route}'.",
+}, shown_by=("page", "tray"))
 
 
 @dataclass
@@ -88,12 +108,12 @@ class Tracker:
                     crossed.append((period, pct, spent, limit))
         return crossed
 
-    def reached(self, budget: Budget, now_day: str, now_month: str) -> str | None:
+    def reached(self, budget: Budget, now_day: str, now_month: str) -> Said | None:
         """"Daily limit reached ($5.02 of $5.00)" while a limit is reached."""
         if budget.daily and self.today.day == now_day and self.today.cost_usd >= budget.daily:
-            return f"Daily limit reached ({money(self.today.cost_usd)} of {money(budget.daily)})"
+            return WORDS("usage.reached.daily", spent=money(self.today.cost_usd), limit=money(budget.daily))
         if budget.monthly and self.month == now_month and self.month_cost >= budget.monthly:
-            return f"Monthly limit reached ({money(self.month_cost)} of {money(budget.monthly)})"
+            return WORDS("usage.reached.monthly", spent=money(self.month_cost), limit=money(budget.monthly))
         return None
 
 
@@ -111,11 +131,10 @@ def tokens_text(n: int) -> str:
     return str(n)
 
 
-def today_line(today: Today) -> str:
+def today_line(today: Today) -> Said:
     """"Today: 1.2 M tokens · $0.84" (tokens only when no price is known)."""
-    text = f"Today: {tokens_text(today.tokens)} tokens"
-    if today.cost_usd or not today.unpriced:
-        text += f" · {money(today.cost_usd)}"
-        if today.unpriced:
-            text += " + price unknown"
-    return text
+    tokens = tokens_text(today.tokens)
+    if not (today.cost_usd or not today.unpriced):
+        return WORDS("usage.line.tokens", tokens=tokens)
+    code = "usage.line.costPlusUnknown" if today.unpriced else "usage.line.cost"
+    return WORDS(code, tokens=tokens, cost=money(today.cost_usd))

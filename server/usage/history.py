@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from server.said import Said, Words
+
 log = logging.getLogger("switchboard.usage")
 
 FILE_NAME = "usage.sqlite3"
@@ -100,29 +102,35 @@ def connect(path: Path, *, timeout: float = 5.0) -> sqlite3.Connection:
     return conn
 
 
-def describe_error(exc: BaseException, path: Path) -> str:
+# Why the history is not being saved, with the next step (server/said.py).
+PROBLEMS = Words({
+    "usage.problem.diskFull": "Usage history is not being saved: the disk is full. Requests are still served; "
+                              "free some disk space and it resumes by itself.",
+    "usage.problem.readOnly": "Usage history is not being saved: the file is read-only. Requests are still served; "
+                              "make {path} writable and it resumes by itself.",
+    "usage.problem.damaged": "Usage history is not being saved: the file is damaged. Requests are still served; "
+                             "move {path} away; Switchboard starts a new one and it resumes by itself.",
+    "usage.problem.cannotWrite": "Usage history is not being saved: the file cannot be written ({error}). Requests "
+                                 "are still served; check {folder} and it resumes by itself.",
+}, shown_by=("page", "tray"))
+
+
+def describe_error(exc: BaseException, path: Path) -> Said:
     """Plain words for a failed write, with a next step."""
     text = str(exc).lower()
     if "full" in text or getattr(exc, "errno", None) == 28:
-        why = "the disk is full"
-        step = "free some disk space"
-    elif "readonly" in text or "read-only" in text or isinstance(exc, PermissionError):
-        why = "the file is read-only"
-        step = f"make {path} writable"
-    elif "not a database" in text or "malformed" in text:
-        why = "the file is damaged"
-        step = f"move {path} away; Switchboard starts a new one"
-    else:
-        why = f"the file cannot be written ({type(exc).__name__})"
-        step = f"check {path.parent}"
-    return (f"Usage history is not being saved: {why}. Requests are still served; "
-            f"{step} and it resumes by itself.")
+        return PROBLEMS("usage.problem.diskFull")
+    if "readonly" in text or "read-only" in text or isinstance(exc, PermissionError):
+        return PROBLEMS("usage.problem.readOnly", path=str(path))
+    if "not a database" in text or "malformed" in text:
+        return PROBLEMS("usage.problem.damaged", path=str(path))
+    return PROBLEMS("usage.problem.cannotWrite", error=type(exc).__name__, folder=str(path.parent))
 
 
 class History:
     def __init__(self, path: Path, *, retention_days: float = 90,
                  cost: Callable[[Row], float | None] | None = None,
-                 on_problem: Callable[[str | None], None] | None = None,
+                 on_problem: Callable[[Said | None], None] | None = None,
                  on_written: Callable[[list[Row]], None] | None = None,
                  on_start: Callable[[], None] | None = None,
                  flush_interval: float = 0.5, clock: Callable[[], float] = time.time) -> None:
@@ -140,7 +148,7 @@ class History:
         self._thread: threading.Thread | None = None
         self._conn: sqlite3.Connection | None = None
         self._last_prune = 0.0
-        self.problem: str | None = None
+        self.problem: Said | None = None
         self.written = 0
 
     # -- the request path --------------------------------------------------------

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from server.usage import query
-from server.usage.budget import Today, Tracker, day_key, money, month_key, today_line
+from server.said import Said
+from server.usage.budget import WORDS, Today, Tracker, day_key, money, month_key, today_line
 from server.usage.history import FILE_NAME, History, Row
 from server.usage.prices import Pricer
 from server.usage.settings import parse_lenient
@@ -54,10 +55,10 @@ class UsageService:
         self._pricer = self._new_pricer()
         self.tracker = Tracker()
         self._shown: tuple[str, str | None] | None = None
-        self.problem: str | None = None
+        self.problem: Said | None = None
         self.listeners: list[Callable[[str], None]] = []         # "usage": today's line or an alert changed
-        self.notice_listeners: list[Callable[[str], None]] = []  # a budget notice, in plain words
-        self.last_notice: str | None = None
+        self.notice_listeners: list[Callable[[Said], None]] = []  # a budget notice (server/said.py)
+        self.last_notice: Said | None = None
         self.history = History(self.path, retention_days=self.settings.retention_days, cost=self._cost,
                                on_problem=self._on_problem, on_written=self._on_written,
                                on_start=self._load_totals, flush_interval=flush_interval)
@@ -98,7 +99,7 @@ class UsageService:
                                  row.cache_read_tokens, row.cache_write_tokens)
 
     # -- the writer thread's callbacks ----------------------------------------------
-    def _on_problem(self, message: str | None) -> None:
+    def _on_problem(self, message: Said | None) -> None:
         self.problem = message
         self._tell("usage")
 
@@ -131,36 +132,35 @@ class UsageService:
 
     def _budget_notice(self, period: str, pct: int, spent: float, limit: float) -> None:
         budget = self.settings.budget
-        word = "Daily" if period == "daily" else "Monthly"
+        amounts = {"spent": money(spent), "limit": money(limit)}
         if pct >= 100:
-            text = f"{word} spending limit reached: {money(spent)} of {money(limit)}."
+            said = WORDS(f"usage.notice.{period}Reached", **amounts)
             if budget.at_limit == "switch" and budget.switch_to:
-                text += self._switch(budget.switch_to)
+                said = said.and_then(self._switch(budget.switch_to))
             else:
-                text += " Requests still go through (the limit only warns)."
+                said = said.and_then(WORDS("usage.notice.warnOnly"))
         else:
-            text = f"{word} spending is at {pct} % of the limit: {money(spent)} of {money(limit)}."
-        log.warning("budget: %s", text)
-        self.last_notice = text
+            said = WORDS(f"usage.notice.{period}At", pct=pct, **amounts)
+        log.warning("budget: %s", said)
+        self.last_notice = said
         for listener in list(self.notice_listeners):
             try:
-                listener(text)
+                listener(said)
             except Exception:
                 log.exception("usage: notice listener failed")
 
-    def _switch(self, route_id: str) -> str:
+    def _switch(self, route_id: str) -> Said:
         config = self.gateway.config
         if config.active_route == route_id:
-            return f" Already on the route {route_id!r}."
+            return WORDS("usage.notice.alreadyOn", route=route_id)
         if route_id not in config.routes:
-            return f" The route {route_id!r} to switch to does not exist; nothing was switched."
+            return WORDS("usage.notice.noSuchRoute", route=route_id)
         try:
             self.gateway.switch_route(route_id)
         except Exception as exc:  # the notice still goes out
             log.error("budget: could not switch to %s: %s", route_id, exc)
-            return f" Switching to {route_id!r} failed: {exc}"
-        name = config.routes[route_id].name or route_id
-        return f" Switched to the route {name!r}."
+            return WORDS("usage.notice.switchFailed", route=route_id, error=str(exc))
+        return WORDS("usage.notice.switched", route=config.routes[route_id].name or route_id)
 
     def _tell(self, what: str) -> None:
         """Tell the tray (``listeners``) that its usage line or alert changed.
@@ -178,10 +178,10 @@ class UsageService:
         t = self.tracker.today
         return t if t.day == day_key(now) else Today(day_key(now))
 
-    def today_line(self) -> str:
+    def today_line(self) -> Said:
         return today_line(self.today())
 
-    def limit_reached(self, now: float | None = None) -> str | None:
+    def limit_reached(self, now: float | None = None) -> Said | None:
         now = time.time() if now is None else now
         return self.tracker.reached(self.settings.budget, day_key(now), month_key(now))
 

@@ -46,7 +46,7 @@ def run(name: str, *, environ=None, existing=None, keyring=None, **kw) -> tuple[
 
 def assert_no_secret(result: ImportResult, secrets: list[str]) -> None:
     dumped = json.dumps(result.config)
-    report = "\n".join(result.report)
+    report = "\n".join(map(str, result.report))
     for secret in secrets:
         assert secret not in dumped
         assert secret not in report
@@ -93,8 +93,8 @@ def test_readme_config_converts_providers_route_and_keys() -> None:
 
 def test_readme_config_reports_unconverted_transformers() -> None:
     result, _ = run("readme-style.json5")
-    report = "\n".join(result.report)
-    lines = [line for line in result.report if line.startswith("Not converted: transformer")]
+    report = "\n".join(map(str, result.report))
+    lines = [line for line in map(str, result.report) if line.startswith("Not converted: transformer")]
     names = {line.split("'")[1] for line in lines}
     assert names == {"tooluse", "maxtoken", "enhancetool", "reasoning"}
     assert "'tooluse' (used by deepseek: deepseek-chat)" in report
@@ -144,7 +144,7 @@ def test_env_interpolation_in_urls_and_router() -> None:
 
 def test_env_interpolation_report() -> None:
     result, _ = run("env-interpolation.json5", environ=ENV)
-    report = "\n".join(result.report)
+    report = "\n".join(map(str, result.report))
     assert "$GEMINI_API_KEY is not set" in report
     assert "$SILICONFLOW_API_KEY is not set" in report
     assert "Router.webSearch names provider 'nowhere'" in report
@@ -160,7 +160,7 @@ def test_unset_variable_in_url_skips_the_provider() -> None:
     env = {k: v for k, v in ENV.items() if k != "SILICONFLOW_BASE"}
     result, _ = run("env-interpolation.json5", environ=env)
     assert "siliconflow" not in result.config["providers"]
-    report = "\n".join(result.report)
+    report = "\n".join(map(str, result.report))
     assert "provider 'siliconflow': api_base_url is not an http(s) URL" in report
     assert "$SILICONFLOW_BASE is not set" in report
     config_mod.parse(result.config)
@@ -171,7 +171,7 @@ def test_unset_variable_inside_a_literal_key_is_not_imported() -> None:
     result, keyring = run("env-interpolation.json5", environ=env)
     assert result.config["providers"]["mine"]["api_key"] == ""
     assert ("switchboard", "mine") not in keyring._data
-    assert "the api_key of 'mine' (it uses an unset variable)" in "\n".join(result.report)
+    assert "the api_key of 'mine' (it uses an unset variable)" in "\n".join(map(str, result.report))
 
 
 # -- malformed input ----------------------------------------------------------------------
@@ -282,7 +282,7 @@ def test_merge_keeps_existing_and_suffixes_clashes() -> None:
     assert keyring.get_password("switchboard", "openrouter-ccr") == README_KEYS["openrouter"]
     assert cfg.route.targets["long_context"] == ("openrouter-ccr/google/gemini-2.5-pro-preview",)
     assert cfg.active_route == "ccr"
-    assert "Added provider 'openrouter' as 'openrouter-ccr'" in "\n".join(result.report)
+    assert "Added provider 'openrouter' as 'openrouter-ccr'" in "\n".join(map(str, result.report))
 
 
 def test_no_activate_keeps_the_active_route() -> None:
@@ -295,8 +295,8 @@ def test_reimport_replaces_its_own_entries() -> None:
     first, keyring = run("readme-style.json5", existing=json.loads(json.dumps(EXISTING)))
     second, _ = run("readme-style.json5", existing=first.config, keyring=keyring)
     assert second.config == first.config  # same ids, no -ccr-2 duplicates, no ccr-2 route
-    assert any(line.startswith("Updated provider 'deepseek'") for line in second.report)
-    assert any(line.startswith("Updated route 'ccr'") for line in second.report)
+    assert any(line.startswith("Updated provider 'deepseek'") for line in map(str, second.report))
+    assert any(line.startswith("Updated route 'ccr'") for line in map(str, second.report))
 
 
 def test_route_id_clash_with_a_users_route() -> None:
@@ -323,7 +323,7 @@ def test_name_sanitising_and_duplicates() -> None:
     assert cfg.providers["My-Provider-EU"].api_key == ""
     assert cfg.route.targets["default"] == ("my-provider-eu/m",)
     assert cfg.route.targets["haiku"] == ("My-Provider-EU/m",)
-    assert "a second provider named 'My Provider (EU)!'" in "\n".join(result.report)
+    assert "a second provider named 'My Provider (EU)!'" in "\n".join(map(str, result.report))
 
 
 def test_urls_types_and_odd_inputs() -> None:
@@ -358,7 +358,7 @@ def test_urls_types_and_odd_inputs() -> None:
     assert p["lmstudio"].api_key == ""
     assert set(p) == {"ds-anthropic", "claude-via-transformer", "gemini-proxy", "bare", "q", "lmstudio"}
     assert cfg.route.targets == {"default": ("ds-anthropic/deepseek-chat",)}
-    report = "\n".join(result.report)
+    report = "\n".join(map(str, result.report))
     assert "SECRETQUERY" not in report and "SECRETQUERY" not in json.dumps(result.config)
     for expected in ("provider 'no-url' has no api_base_url", "provider 'ftp': api_base_url is not",
                      "Providers[8] is not an object", "Providers[9] has no name",
@@ -374,7 +374,7 @@ def test_without_router_default_no_route_is_created() -> None:
            " Router: {background: 'a,m'}}"
     result = import_ccr(text, environ={}, secrets=SecretStore(MemoryKeyring()), existing={})
     assert result.route_id is None and result.config["routes"] == {}
-    assert "Router.default is missing" in "\n".join(result.report)
+    assert "Router.default is missing" in "\n".join(map(str, result.report))
     config_mod.parse(result.config)
 
 
@@ -388,7 +388,7 @@ def test_keyring_unavailable_imports_without_the_key() -> None:
     cfg = config_mod.parse(result.config)
     assert cfg.providers["deepseek"].api_key == ""
     assert cfg.providers["ollama"].api_key == ""
-    report = "\n".join(result.report)
+    report = "\n".join(map(str, result.report))
     assert "Not converted: the key of 'deepseek'" in report and "no keyring backend" in report
     assert_no_secret(result, list(README_KEYS.values()))
 

@@ -170,8 +170,8 @@ def test_gateway_owns_connected_and_follows_a_moved_address(tmp_path: Path) -> N
     assert claude_code.read_env(tmp_path)["ANTHROPIC_BASE_URL"] == "http://127.0.0.1:3457"
     assert gw.claude_code_connected()
     assert "claude_code_moved" in events
-    assert gw.claude_code_notice and "restart Claude Code" in gw.claude_code_notice
-    assert gw.claude_code_notice.count(".") == 1  # one sentence
+    assert gw.claude_code_notice and "restart Claude Code" in gw.claude_code_notice.text
+    assert gw.claude_code_notice.text.count(".") == 1  # one sentence
     assert gw.claude_code_points_at("http://127.0.0.1:3457") and not gw.claude_code_points_at(URL)
     gw.disconnect_claude_code()
     assert not gw.claude_code_connected() and claude_code.read_env(tmp_path) == {}

@@ -101,7 +101,7 @@ def test_status_text_and_exhausted_message():
     assert pool.status_text() is None
     pool.cool(pool.slots[0], key_pool.RATE, 30)
     pool.answered(pool.slots[1], [(pool.slots[0], key_pool.RATE)])
-    assert pool.status_text() == "OpenAI: key 'work' rate limited, using 'personal'"
+    assert str(pool.status_text()) == "OpenAI: key 'work' rate limited, using 'personal'"
     pool.cool(pool.slots[1], key_pool.QUOTA)
     err = pool.exhausted(None)
     assert err.status == 429 and err.next_target

@@ -121,7 +121,7 @@ def test_next_key_answers_and_the_tray_says_so(setup, caplog):
     assert tokens(up) == ["RATE", "GOOD"] and fallback.requests == []
     entry = srv.gateway.activity[-1]
     assert entry.key == "good" and entry.status == 200
-    assert srv.gateway.key_status == "OpenAI: key 'rate' rate limited, using 'good'"
+    assert str(srv.gateway.key_status) == "OpenAI: key 'rate' rate limited, using 'good'"
     assert "key='good'" in caplog.text
     from tray.state import AppState, collect
     from tray.menu import status_lines

@@ -36,7 +36,7 @@ def test_a_broken_keyring_is_named_without_values():
     with pytest.raises(KeyringUnavailable) as info:
         store.get("openai")
     assert "sk-secret" not in str(info.value)
-    assert store.problem() == "RuntimeError"
+    assert str(store.problem()) == "RuntimeError"
 
 
 def test_mask():

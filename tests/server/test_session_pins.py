@@ -130,4 +130,4 @@ def test_the_pin_says_why(two):
     ask(server, "sess-9")
     (session, pin), = server.gateway.pins.pinned()
     assert session == "sess-9" and pin.target == Target("b", "m")
-    assert pin.reason == "a/m failed (529 overloaded_error); b/m answered"
+    assert str(pin.reason) == "a/m failed (529 overloaded_error); b/m answered"

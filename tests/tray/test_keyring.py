@@ -97,6 +97,6 @@ def test_no_keyring_backend_is_reported_not_hidden() -> None:
     from keyring.backends import fail
 
     store = SecretStore(fail.Keyring(), environ={})
-    assert store.problem() == "no keyring backend is available on this system"
+    assert str(store.problem()) == "no keyring backend is available on this system"
     with pytest.raises(Exception, match="keyring"):
         store.set("openai", "sk-should-not-land-anywhere")

@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tray import i18n
+from tray import i18n, menu
 
 REPO = Path(__file__).resolve().parents[2]
 PO = REPO / "tray" / "locale" / "zh_CN" / "LC_MESSAGES" / "switchboard.po"
@@ -46,10 +46,26 @@ def msgids(path: Path) -> list[str]:
     return [n.value for n in _message_nodes(ast.parse(path.read_text(encoding="utf-8")))]
 
 
+# The server's own sentences the tray shows (server/said.py): their English template is the msgid.
+SAID_MODULES = ["server.usage.service", "server.claude_code", "server.project_pins", "server.key_pool",
+                "server.secrets", "server.exposure"]
+
+
+def server_msgids() -> set[str]:
+    import importlib
+
+    from server import said
+
+    for name in SAID_MODULES:
+        importlib.import_module(name)
+    return {english for table in said.TABLES if "tray" in table.shown_by for english in table.values()
+            if re.search(r"[A-Za-z]{2,}", PLACEHOLDER.sub("", english))}  # "{error}" alone has no words
+
+
 def test_catalogue_has_every_message_and_keeps_placeholders() -> None:
     entries = po_entries(PO)
-    wanted = {m for src in TRANSLATED_SOURCES for m in msgids(src)}
-    assert len(wanted) > 20
+    wanted = {m for src in TRANSLATED_SOURCES for m in msgids(src)} | server_msgids()
+    assert len(wanted) > 20 and len(server_msgids()) > 15
     assert sorted(wanted - set(entries)) == []     # a message English has, the catalogue lacks
     assert sorted(set(entries) - wanted) == []     # a message nobody asks for any more
     for msgid, msgstr in entries.items():
@@ -144,3 +160,121 @@ def test_notifications_follow_the_choice() -> None:
         assert _("Now using {name}") == "Now using {name}"
     finally:
         i18n.use(None)
+
+
+def test_the_servers_sentences_in_the_tray_follow_the_language() -> None:
+    """Today's line, a spending limit, a budget notice and "Claude Code moved"
+    come from the server as sentences (server/said.py); the tray words them."""
+    from server.claude_code import NOTICES
+    from server.usage.budget import Today, WORDS, today_line
+    from server.usage.history import describe_error
+
+    limit = WORDS("usage.reached.daily", spent="$5.02", limit="$5.00")
+    notice = WORDS("usage.notice.dailyReached", spent="$5.02", limit="$5.00").and_then(
+        WORDS("usage.notice.switched", route="便宜"))
+    moved = NOTICES("claude.movedPort", port="3457")
+    problem = describe_error(OSError(28, "No space left on device"), Path("/tmp/usage.sqlite3"))
+    try:
+        i18n.use("zh-CN")
+        assert i18n.said(today_line(Today("d", 3, 1_234_567, 0.84, 0))) == "今日：1.2 M 个 token · $0.84"
+        assert i18n.said(limit) == "已达到每日上限（$5.02 / $5.00）"
+        assert i18n.said(notice) == "已达到每日支出上限：$5.02 / $5.00。已切换到路由“便宜”。"
+        assert i18n.said(moved) == "Switchboard 已改用端口 3457，Claude Code 的设置也已指向那里：请重启 Claude Code 以使用它。"
+        assert i18n.said(problem).startswith("用量记录没有保存：磁盘已满。")
+        # The menu shows the state's usage lines as they were worded.
+        state = menu.AppState(phase="running", has_providers=True, usage_line=i18n.said(today_line(Today("d"))),
+                              usage_alert=i18n.said(limit), language="zh-CN")
+        shown = [e.text for e in menu.build(state) if e.kind == "status"]
+        assert shown[1:] == ["今日：0 个 token · $0.00", "已达到每日上限（$5.02 / $5.00）"]
+        i18n.use("en")
+        assert i18n.said(notice) == "Daily spending limit reached: $5.02 of $5.00. Switched to the route '便宜'."
+        assert i18n.said(moved) == moved.text
+    finally:
+        i18n.use(None)
+
+
+def test_an_error_sentence_in_a_tray_notification() -> None:
+    """A failed action's reason (ProjectPinError, ClaudeCodeError) is told in the tray's language."""
+    from server.claude_code import FILE_ERRORS, ClaudeCodeError
+    from server.project_pins import PIN_ERRORS, ProjectPinError
+    from tray.actions import _plain
+
+    pin = ProjectPinError(PIN_ERRORS("pinError.noFolder", path="/nope"))
+    claude = ClaudeCodeError(FILE_ERRORS("fileError.notObject", path="/home/me/.claude/settings.json"))
+    assert str(pin) == "There is no folder at /nope: check the path"  # logs and the CLI: English
+    try:
+        i18n.use("zh-CN")
+        assert _plain(pin) == "/nope 处没有文件夹：请检查路径"
+        assert _plain(claude) == "/home/me/.claude/settings.json 中不是一个 JSON 对象；Switchboard 没有改动它"
+        assert _plain(RuntimeError("plain English")) == "plain English"
+    finally:
+        i18n.use(None)
+
+
+def test_a_resting_key_in_the_tray_status_line() -> None:
+    """The gateway's key status (server/key_pool.py) reads in the tray's language."""
+    from server.key_pool import STATUS
+    from tray.state import AppState, RouteItem
+
+    status = STATUS("keys.status.rate_limited", provider="OpenAI", rested="work", used="personal")
+    assert status.text == "OpenAI: key 'work' rate limited, using 'personal'"
+    try:
+        i18n.use("zh-CN")
+        state = AppState(phase="running", has_providers=True, routes=(RouteItem("main", "日常"),),
+                         active_route="main", key_status=i18n.said(status), language="zh-CN")
+        assert menu.status_lines(state) == ["OpenAI：密钥“work”受到速率限制，正在使用“personal”"]
+    finally:
+        i18n.use(None)
+
+
+def test_the_keyring_problem_in_the_tray() -> None:
+    from server.secrets import KEYRING
+
+    try:
+        i18n.use("zh-CN")
+        assert i18n.said(KEYRING("keyring.locked")) == "密钥环已锁定"
+        assert i18n.said(KEYRING("keyring.other", error="RuntimeError")) == "RuntimeError"
+    finally:
+        i18n.use(None)
+
+
+def test_why_the_server_is_not_running_in_the_tray() -> None:
+    """The refusal to serve a network with the desktop key (server/exposure.py) follows the language."""
+    from server import exposure
+    from tray.state import AppState
+
+    refused = exposure.refusal("0.0.0.0", 3456, {})
+    state = AppState(phase="stopped", has_providers=True, server_error=refused, language="zh-CN")
+    try:
+        assert menu.status_lines(state)[0].startswith("未运行：拒绝在 0.0.0.0:3456 上监听")
+        assert menu.status_lines(state.with_(language="en"))[0].startswith(
+            "Not running: refusing to listen on 0.0.0.0:3456")
+    finally:
+        i18n.use(None)
+
+
+PO_TW = REPO / "tray" / "locale" / "zh_TW" / "LC_MESSAGES" / "switchboard.po"
+
+
+def test_traditional_catalogue_matches_the_simplified_one() -> None:
+    """zh_TW (Traditional, Taiwan) has every message zh_CN has, its placeholders, and is compiled."""
+    from tests.server.settings_page.test_catalogues import SIMPLIFIED_ONLY
+
+    cn, tw = po_entries(PO), po_entries(PO_TW)
+    assert set(tw) == set(cn)
+    with PO_TW.with_suffix(".mo").open("rb") as f:
+        compiled = gettext.GNUTranslations(f)
+    for msgid, msgstr in tw.items():
+        assert set(PLACEHOLDER.findall(msgstr)) == set(PLACEHOLDER.findall(msgid)), msgid
+        assert compiled.gettext(msgid) == msgstr, f"{msgid}: run msgfmt (see the .po file's header)"
+        assert not [c for c in msgstr if c in SIMPLIFIED_ONLY], msgstr
+        if HAN.search(cn[msgid]):
+            assert HAN.search(msgstr), msgid
+
+
+def test_menu_model_in_traditional_chinese() -> None:
+    texts = menu_texts("zh_TW.UTF-8")
+    assert texts[0] == "正在 127.0.0.1:3456 上執行 · 主路由"
+    for word in ("設定…", "複製 Claude Code 設定", "連接 Claude Code…", "登入時啟動", "開啟記錄資料夾", "結束"):
+        assert word in texts
+    assert "結束" in menu_texts("en_US.UTF-8", "zh-TW")  # the settings page's choice

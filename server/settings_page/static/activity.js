@@ -71,7 +71,7 @@
         h("strong", { text: t("activity.pinnedSession", { session: p.session }) }), " ",
         h("span", { text: t("activity.pinnedWhere", { target: `${p.provider_name} · ${p.model}`, route: p.route_name,
                                                      primary: p.primary, minutes: p.minutes_left }) }),
-        h("span", { class: "muted", text: " " + t("activity.pinnedWhy", { reason: p.reason }) }))))] : [];
+        h("span", { class: "muted", text: " " + t("activity.pinnedWhy", { reason: SB.said(p.said_reason, p.reason) }) }))))] : [];
     main().replaceChildren(
       head("activity.title", "activity.intro", h("button", { type: "button", text: t("common.refresh"), onclick: renderActivity })),
       h("h2", { text: t("activity.today") }), totals, ...pinned, h("h2", { text: t("activity.recent") }), table);

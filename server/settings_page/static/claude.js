@@ -45,7 +45,7 @@
       err.textContent = "";
       try {
         const r = await api("POST", "claude-code/" + action);
-        if (!r.ok) { err.textContent = problemText(r) + (r.detail ? ` (${r.detail})` : ""); return; }
+        if (!r.ok) { err.textContent = SB.problemWithDetail(r); return; }
         restartNeeded = action === "connect";
         toast(t(action === "connect" ? "claude.connectedToast" : "claude.disconnectedToast"));
         draw(r.connected);

@@ -12,7 +12,8 @@
   // ---- words ---------------------------------------------------------------
   // The language: the person's choice (the config's "language", applied by
   // setLanguage once the state is read), else the browser's list (the
-  // Accept-Language languages); "zh", "zh-Hans" and "zh-SG" read zh-CN.
+  // Accept-Language languages); "zh", "zh-Hans" and "zh-SG" read zh-CN,
+  // "zh-Hant", "zh-HK" and "zh-MO" read zh-TW (Traditional characters).
   // WORDS is English with the language's words on top, so a partial
   // catalogue falls back to English string by string.
   const ALL = window.SWITCHBOARD_STRINGS || { en: {} };
@@ -23,6 +24,7 @@
     const exact = Object.keys(ALL).find((l) => l.toLowerCase() === lower);
     if (exact) return exact;
     if (/^zh(-hans)?(-(cn|sg))?$/.test(lower) && ALL["zh-CN"]) return "zh-CN";
+    if (/^zh-(hant(-\w+)?|tw|hk|mo)$/.test(lower) && ALL["zh-TW"]) return "zh-TW";
     const base = lower.split("-")[0];
     return Object.keys(ALL).find((l) => l.toLowerCase() === base) || null;
   }
@@ -119,11 +121,14 @@
     const d = e.details || {};
     if (d.code && has("error." + d.code)) {
       const params = Object.assign({ detail: "" }, d.params || {});
+      if (d.said) params.detail = said(d.said, params.detail);  // the detail as a sentence (server/said.py)
       if (d.field) params.field = has("slot." + d.field) ? t("slot." + d.field)
         : has("netfield." + d.field) ? t("netfield." + d.field) : d.field;
       return t("error." + d.code, params).replace(/:\s*$/, "");
     }
-    return e.message || t("error.generic");
+    // No code: the server's own English (an address it does not know, an
+    // internal error). A page in another language says it in its own words.
+    return (LANG === "en" && e.message) || t("error.generic");
   }
   // The page secret from the login link (see server/settings_page/auth.py):
   // kept in sessionStorage (this origin and this tab only, unlike the cookie)
@@ -157,6 +162,34 @@
     location.replace("/settings/signed-out");
   }
   function problemText(r) { return t("problem." + (r.problem || "unknown"), r.params || {}); }
+  // The page's words for the routes an import names itself (server/import_words.py ROUTE_NAMES).
+  function importRouteNames() {
+    const names = {};
+    for (const code of ["import.routeName.ccr", "import.routeName.ccswitch"]) names[code] = t(code);
+    return names;
+  }
+  // A failed change: its problem, and why (the server's sentence, or an OS error's own words).
+  function problemWithDetail(r) {
+    const text = problemText(r);
+    return r.detail ? t("common.withDetail", { text, detail: said(r.said_detail, r.detail) }) : text;
+  }
+  // A sentence the server words itself (server/said.py: {code, params, text}):
+  // its code from the catalogue, numbers written the page language's way;
+  // else its English text (`english`, for one kept from an older version).
+  // A param may be a sentence itself ("3 models"); a sentence may be followed
+  // by another ("then"); a full-width stop needs no space after it.
+  function said(s, english) {
+    if (s && s.code && has(s.code)) {
+      const params = {};
+      for (const [k, v] of Object.entries(s.params || {})) {
+        params[k] = typeof v === "number" ? v.toLocaleString(LANG) : v && typeof v === "object" ? said(v) : v;
+      }
+      const first = t(s.code, params);
+      if (!s.then) return first;
+      return first + (/[。！？：；）]$/.test(first) ? "" : " ") + said(s.then);
+    }
+    return english !== undefined ? english : (s && s.text) || "";
+  }
 
   // ---- state and navigation ------------------------------------------------------
   let state = null;
@@ -229,7 +262,7 @@
   function banners() {
     const out = [];
     if (state.config_error) out.push(h("p", { class: "banner", role: "alert", text: t("providers.configError", { detail: state.config_error }) }));
-    if (state.keyring_problem) out.push(h("p", { class: "banner", role: "alert", text: t("providers.keyringProblem", { detail: state.keyring_problem }) }));
+    if (state.keyring_problem) out.push(h("p", { class: "banner", role: "alert", text: t("providers.keyringProblem", { detail: said(state.keyring_said, state.keyring_problem) }) }));
     if (state.exposed_host) out.push(h("p", { class: "banner", role: "alert", id: "exposed-banner", text: t("banner.exposed", { host: state.exposed_host }) }));
     return out;
   }
@@ -406,7 +439,7 @@
   // ---- the namespace the screens' files share ------------------------------------------
   const SB = window.Switchboard = window.Switchboard || {};
   // Only what the screens' files (and the browser tests: t, setLanguage) use.
-  Object.assign(SB, { WORDS, has, t, setLanguage, h, nextId, field, main, toast, copyText, api, problemText, refresh,
+  Object.assign(SB, { WORDS, has, t, said, problemWithDetail, importRouteNames, setLanguage, h, nextId, field, main, toast, copyText, api, problemText, refresh,
     providerName, targetLabel, VIEWS, show, focusMain, head, banners, renderResult, errorResult, reveal, isKeyNeeded,
     busy, presetById, openDialog, confirmDialog });
   Object.defineProperty(SB, "state", { get: () => state, set: (v) => { state = v; } });
@@ -424,7 +457,7 @@
   }
   // The language menu in the top bar: "same as the browser" or one language,
   // each named in its own language; the choice is saved in the config.
-  const LANGUAGES = ["en", "zh-CN"];
+  const LANGUAGES = ["en", "zh-CN", "zh-TW"];
   function languageMenu() {
     const box = document.getElementById("language-box");
     if (!box) return;

@@ -6,7 +6,7 @@
 
   function resultLine(el, r) {
     el.className = "result " + (r.ok ? "ok" : "bad");
-    el.replaceChildren(r.ok ? "✓ " : "✗ ", problemText(r) + (r.detail ? ` (${r.detail})` : ""));
+    el.replaceChildren(r.ok ? "✓ " : "✗ ", SB.problemWithDetail(r));
   }
   // Where no terminal could be started: say so, and copy the command instead.
   function commandFallback(el, r) {

@@ -30,7 +30,7 @@
       const card = chip.closest("[data-provider]");
       const entry = card && kept[`${card.dataset.provider}/${chip.dataset.model}`];
       if (!entry) continue;
-      const failed = entry.cards.filter((c) => c.status === "fail").map((c) => c.title);
+      const failed = entry.cards.filter((c) => c.status === "fail").map(cardTitle);
       chip.textContent = `${chip.dataset.model} ${failed.length ? "✗" : "✓"}`;
       chip.title = failed.length ? t("check.chipFailed", { date: entry.date, failed: failed.join(", ") })
         : t("check.chipPassed", { date: entry.date });
@@ -45,7 +45,7 @@
       file.value = "";
       if (!chosen) return;
       try {
-        const r = await api("POST", "import", { setup: JSON.parse(await chosen.text()) });
+        const r = await api("POST", "import", { setup: JSON.parse(await chosen.text()), route_names: SB.importRouteNames() });
         await refresh();
         const needs = SB.state.providers.filter((p) => (r.needs_keys || []).includes(p.id));
         toast(needs.length ? t("import.needsKeys", { names: needs.map((p) => p.name).join(", ") }) : t("import.setupDone"));
@@ -371,12 +371,17 @@
   }
 
   // ---- "Check with Claude Code" (issue 18): the estimate first, then the run the person starts ----
+  // The cards' words come as codes (server/check/run.py); a result kept by an
+  // older version has only the English text.
+  function cardTitle(c) { return SB.said({ code: "check.card." + c.id }, c.title); }
   function checkCards(entry) {
-    return h("ol", { class: "stack check-cards", "aria-label": t("check.results") }, entry.cards.map((c) =>
-      h("li", { class: "card check-" + c.status, "data-check": c.id },
-        h("strong", { text: `${t("check.status." + c.status)} · ${c.title}` }),
-        c.explanation ? h("p", { text: c.explanation }) : null,
-        c.advice && c.status === "fail" ? h("p", { class: "hint", text: t("check.advice", { advice: c.advice }) }) : null)));
+    return h("ol", { class: "stack check-cards", "aria-label": t("check.results") }, entry.cards.map((c) => {
+      const words = c.said || {};
+      return h("li", { class: "card check-" + c.status, "data-check": c.id },
+        h("strong", { text: `${t("check.status." + c.status)} · ${cardTitle(c)}` }),
+        c.explanation ? h("p", { text: SB.said(words.explanation, c.explanation) }) : null,
+        c.advice && c.status === "fail" ? h("p", { class: "hint", text: t("check.advice", { advice: SB.said(words.advice, c.advice) }) }) : null);
+    }));
   }
   function checkDialog(p) {
     openDialog((close) => {
@@ -406,7 +411,7 @@
         go.disabled = true; busy(out, t("check.running"));
         try {
           const r = await api("POST", "check", body());
-          if (!r.ok) { out.textContent = r.error; return; }
+          if (!r.ok) { out.textContent = r.problem ? problemText(r) : r.error; return; }
           out.replaceChildren(h("p", { class: "hint", text: t("check.used", { used: r.used_tokens.total.toLocaleString(LANG), estimate: r.estimate_tokens.toLocaleString(LANG) }) }), checkCards(r));
         } catch (e) { SB.errorResult(out, e); }
         finally { go.disabled = false; }

@@ -46,11 +46,11 @@
       bring.disabled = true;
       busy(result, t("import.working"));
       try {
-        const r = await api("POST", "import", {});
+        const r = await api("POST", "import", { route_names: SB.importRouteNames() });
         setup.found = null;
         await refresh();
         box.replaceChildren(h("h2", { id: "import-done", text: t("import.doneTitle") }),
-          h("ul", { class: "import-report" }, r.lines.map((line) => h("li", { text: line }))),
+          h("ul", { class: "import-report" }, (r.said_lines || r.lines).map((line) => h("li", { text: SB.said(line, line.code ? undefined : line.text || line) }))),
           h("button", { type: "button", class: "primary", id: "import-continue", text: t("common.continue"),
             onclick: () => { setup.step = 3; renderSetup(); focusMain(); } }));
         card.replaceChildren(box);
@@ -124,7 +124,8 @@
         const r = await api("POST", "test", Object.assign(draft(), { model }));
         renderResult(result, r);
         if (!r.ok) return;
-        const saved = await api("POST", "setup", Object.assign(draft(), { model }));
+        // The first route is named in the page's language ("Main").
+        const saved = await api("POST", "setup", Object.assign(draft(), { model, route_name: t("setup.firstRoute") }));
         setup.provider = saved.id; setup.model = model; setup.saved = saved;
         keyIn.value = "";
         await refresh();

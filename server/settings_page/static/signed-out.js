@@ -1,5 +1,5 @@
 "use strict";
-// Words for the signed-out page, from strings.js (and strings-zh-CN.js): the
+// Words for the signed-out page, from strings.js (and strings-zh-*.js): the
 // browser's first language that has a catalogue, each word falling back to
 // English (this page cannot read the config's language: it is signed out).
 (function () {
@@ -9,6 +9,7 @@
   for (var i = 0; i < langs.length; i++) {
     var l = langs[i];
     if (/^zh(-hans)?(-(cn|sg))?$/i.test(l)) l = "zh-CN";
+    else if (/^zh-(hant(-\w+)?|tw|hk|mo)$/i.test(l)) l = "zh-TW";
     if (all[l]) { table = all[l]; document.documentElement.lang = l; break; }
   }
   document.querySelectorAll("[data-i18n]").forEach(function (el) {

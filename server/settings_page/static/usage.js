@@ -205,7 +205,7 @@
     return h("section", { class: "card", id: "usage-budget", "aria-label": t("usage.budget") },
       h("h2", { text: t("usage.budget") }), h("p", { class: "hint", text: t("usage.budgetIntro") }),
       h("p", { text: t("usage.spent", { today: money(b.spent_today), month: money(b.spent_month) }) }),
-      b.reached ? h("p", { class: "status-bad", role: "status", text: b.reached }) : null, form);
+      b.reached ? h("p", { class: "status-bad", role: "status", text: SB.said(data.said && data.said.reached, b.reached) }) : null, form);
   }
 
   // ---- CSV -------------------------------------------------------------------------
@@ -235,10 +235,11 @@
     const data = await api("GET", `usage?days=${days}`);
     if (SB.view !== "usage") return;
     const notes = [];
-    if (data.problem) notes.push(h("p", { class: "banner", role: "alert", text: data.problem }));
+    const said = data.said || {};
+    if (data.problem) notes.push(h("p", { class: "banner", role: "alert", text: SB.said(said.problem, data.problem) }));
     if (data.settings_problem) notes.push(h("p", { class: "banner", role: "alert", text: t("usage.settingsProblem", { detail: data.settings_problem }) }));
     if (!data.history) notes.push(h("p", { class: "banner", text: t("usage.historyOff") }));
-    if (data.budget && data.budget.reached) notes.push(h("p", { class: "banner", role: "status", text: data.budget.reached }));
+    if (data.budget && data.budget.reached) notes.push(h("p", { class: "banner", role: "status", text: SB.said(said.reached, data.budget.reached) }));
     const body = [];
     if (!data.totals) body.push(h("p", { class: "card empty", text: t("usage.noHistory") }));
     else if (!data.totals.requests) body.push(totalsView(data.totals), h("p", { class: "card empty", text: t("usage.none") }));

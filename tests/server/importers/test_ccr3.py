@@ -120,8 +120,8 @@ def test_convert_is_pure_and_reads_legacy_claude_code_profile() -> None:
     (route,) = src.routes
     assert route.slots["default"] == [("P", "m2")] and route.slots["haiku"] == [("P", "m1")]
     assert route.active and "fallback" not in route.slots
-    assert any("smallFastModel 'P/m2'" in line for line in src.left)
-    assert any("retries" in line for line in src.notes)
+    assert any("smallFastModel 'P/m2'" in str(line) for line in src.left)
+    assert any("retries" in str(line) for line in src.notes)
 
 
 def test_name_clashes_get_a_suffix_and_never_overwrite(home: Path, tag: str) -> None:

@@ -4,6 +4,7 @@ well formed. The catalogues are read by running them in node, as the
 browser would (no hand-written JS parser)."""
 from __future__ import annotations
 
+import importlib
 import json
 import re
 import shutil
@@ -25,7 +26,7 @@ global.document = { querySelectorAll: () => [] };
 for (const f of process.argv.slice(1)) require(f);
 process.stdout.write(JSON.stringify(window.SWITCHBOARD_STRINGS));
 """
-FILES = ["strings.js", "strings-zh-CN.js", "usage-strings.js"]
+FILES = ["strings.js", "strings-zh-CN.js", "strings-zh-TW.js", "usage-strings.js"]
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
@@ -74,7 +75,7 @@ def catalogue_problems(all_words: dict[str, dict[str, Any]]) -> list[str]:
 
 def test_every_catalogue_matches_english() -> None:
     all_words = load()
-    assert set(all_words) >= {"en", "zh-CN"}
+    assert set(all_words) >= {"en", "zh-CN", "zh-TW"}
     assert len(all_words["en"]) > 400
     assert catalogue_problems(all_words) == []
 
@@ -88,6 +89,26 @@ def test_chinese_is_translated() -> None:
     assert len(chinese) / len(zh) > 0.9, sorted(set(zh) - set(chinese))
     # Plural objects are English-only; Chinese has one form.
     assert not [k for k, v in zh.items() if isinstance(v, dict)]
+
+
+# Characters only Simplified Chinese writes (their Traditional forms differ).
+SIMPLIFIED_ONLY = "设为们这个来说对时会还发开关点网络数据库图标应选择请输导认证书连钥复删项从动该没显试议记读过运进钟错长门问间页题"
+
+
+def test_traditional_chinese_is_traditional() -> None:
+    """zh-TW is complete, in Traditional characters with Taiwan's 「」 quotes:
+    no Simplified-only character, not a copy of zh-CN."""
+    all_words = load()
+    tw, cn = all_words["zh-TW"], all_words["zh-CN"]
+    han = re.compile(r"[\u4e00-\u9fff]")
+    assert len([k for k, v in tw.items() if han.search(v)]) / len(tw) > 0.9
+    simplified = {k: v for k, v in tw.items() if any(c in SIMPLIFIED_ONLY for c in v)}
+    assert simplified == {}
+    assert [k for k, v in tw.items() if "“" in v or "”" in v] == []
+    assert sum(tw[k] != cn[k] for k in tw) / len(tw) > 0.6
+    for key, word in {"nav.providers": "供應商", "nav.setup": "設定精靈", "common.save": "儲存",
+                      "field.baseUrl": "伺服器位址（Base URL）", "network.title": "網路"}.items():
+        assert tw[key] == word, key
 
 
 def test_english_plurals_where_counts_are_shown() -> None:
@@ -111,3 +132,36 @@ def test_the_check_catches_each_kind_of_mistake(tmp_path: Path) -> None:
     assert "zh-CN: missing common.cancel" in problems
     assert "zh-CN: common.saveAll is not an English key" in problems
     assert any(p.startswith("zh-CN: status.active placeholders") for p in problems)
+
+
+# The modules whose sentences the server words itself (server/said.py).
+SAID_MODULES = ["server.check.run", "server.usage.service", "server.claude_code", "server.importers.plan",
+                "server.import_words", "server.settings_page.import_api", "server.project_pins", "server.session_pins",
+                "server.secrets"]
+
+
+def test_every_sentence_the_server_words_is_in_the_catalogue() -> None:
+    """Each code the server sends has a catalogue key (so zh-CN has it too,
+    by the check above) with the server's own English words."""
+    from server import said
+
+    for name in SAID_MODULES:
+        importlib.import_module(name)
+    en = load()["en"]
+    codes = {code: english for table in said.TABLES if "page" in table.shown_by for code, english in table.items()}
+    assert len(codes) > 50
+    assert sorted(c for c in codes if c not in en) == []
+    assert sorted(c for c in codes if c in en and en[c] != codes[c]) == []
+
+
+ERROR_CODE = re.compile(r"""(?:BadInput|page_error)\(\s*["']([a-z_]+)["']|["']code["']:\s*["']([a-z_]+)["']""")
+
+
+def test_every_error_code_the_server_sends_is_in_the_catalogue() -> None:
+    """An error the page shows is worded by its code ("error.<code>"); a code
+    without a key would show the server's English message instead."""
+    server = Path(__file__).resolve().parents[3] / "server"
+    codes = {a or b for p in server.rglob("*.py") for a, b in ERROR_CODE.findall(p.read_text(encoding="utf-8"))}
+    assert {"config_changed", "key_needed", "import_failed"} <= codes
+    en = load()["en"]
+    assert sorted(c for c in codes if "error." + c not in en) == []

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 STATIC = Path(__file__).resolve().parents[3] / "server" / "settings_page" / "static"
-CATALOGUES = {"strings.js", "strings-zh-CN.js", "usage-strings.js"}
+CATALOGUES = {"strings.js", "strings-zh-CN.js", "strings-zh-TW.js", "usage-strings.js"}
 
 _LIT = r"""(?P<q>["'`])(?P<s>(?:\\.|(?!(?P=q)).)*)(?P=q)"""
 PATTERNS = [

@@ -36,7 +36,7 @@ def _server(upstream, make_server, budget):
     server = make_server(cfg)
     upstream.default = json_script(ANSWER)
     notices: list[str] = []
-    server.app.config["USAGE"].notice_listeners.append(notices.append)
+    server.app.config["USAGE"].notice_listeners.append(lambda said: notices.append(said.text))
     return server, notices
 
 
@@ -93,10 +93,10 @@ def test_restart_loads_today_and_does_not_repeat_notices():
 
 
 def test_today_line_words():
-    assert today_line(Today("d", 3, 1_234_567, 0.84, 0)) == "Today: 1.2 M tokens · $0.84"
-    assert today_line(Today("d", 3, 4_500, 0.0, 3)) == "Today: 4.5 k tokens"  # no price known: tokens only
-    assert today_line(Today("d", 3, 4_500, 0.5, 1)) == "Today: 4.5 k tokens · $0.50 + price unknown"
-    assert today_line(Today("d")) == "Today: 0 tokens · $0.00"
+    assert today_line(Today("d", 3, 1_234_567, 0.84, 0)).text == "Today: 1.2 M tokens · $0.84"
+    assert today_line(Today("d", 3, 4_500, 0.0, 3)).text == "Today: 4.5 k tokens"  # no price known: tokens only
+    assert today_line(Today("d", 3, 4_500, 0.5, 1)).text == "Today: 4.5 k tokens · $0.50 + price unknown"
+    assert today_line(Today("d")).text == "Today: 0 tokens · $0.00"
 
 
 def test_tray_line_after_restart_comes_from_the_database(upstream, make_server, tmp_path):
@@ -109,4 +109,4 @@ def test_tray_line_after_restart_comes_from_the_database(upstream, make_server, 
     server = make_server(cfg)
     svc = server.app.config["USAGE"]
     _wait(lambda: svc.today().requests == 5)
-    assert svc.today_line() == "Today: 5.8 k tokens · $0.04 + price unknown"
+    assert svc.today_line().text == "Today: 5.8 k tokens · $0.04 + price unknown"

@@ -71,7 +71,7 @@ def test_write_failures_are_reported_once_and_recovery_is_noticed(tmp_path):
     for _ in range(3):
         h.add(row(time.time()))
         assert h.flush() == 0
-    assert len(seen) == 1 and "Usage history is not being saved" in seen[0] and "still served" in seen[0]
+    assert len(seen) == 1 and "Usage history is not being saved" in str(seen[0]) and "still served" in str(seen[0])
     blocker.unlink()
     h.add(row(time.time()))
     assert h.flush() == 1
@@ -118,7 +118,7 @@ def test_a_full_disk_is_reported_once_and_writing_resumes(tmp_path):
             for _ in range(200):
                 h.add(row(time.time()))
             h.flush()
-        assert len(seen) == 1 and "the disk is full" in seen[0], seen
+        assert len(seen) == 1 and "the disk is full" in str(seen[0]), seen
         filler.unlink()
         h.add(row(time.time()))
         assert h.flush() == 1 and seen[-1] is None
