@@ -128,6 +128,7 @@ class Gateway:
                                             for t in list(self.dispatcher.breakers)])
         # The latest request failure in plain words, for the tray's status line.
         self.last_error: str | None = None
+        self.last_error_type: str | None = None  # its Anthropic error type
         # A resting key of a provider with several, for the tray (server/key_pool.py).
         self.key_status: Said | None = None
         # Where this instance serves (set when the server starts listening)
@@ -427,6 +428,7 @@ class Gateway:
         message = getattr(error, "message", None) or type(error).__name__
         changed = message != self.last_error
         self.last_error = message
+        self.last_error_type = getattr(error, "error_type", None) or "api_error"
         if changed:
             self._notify("status")
 
@@ -434,7 +436,7 @@ class Gateway:
         # While a key rests the tray says so: "OpenAI: key 'work' rate limited, using 'personal'".
         text = self.keys.status_text()
         if self.last_error is not None or self.key_status != text:
-            self.last_error = None
+            self.last_error = self.last_error_type = None
             self.key_status = text
             self._notify("status")
 

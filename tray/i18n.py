@@ -53,6 +53,11 @@ def use(choice: str | None = None, environ: Mapping[str, str] | None = None) -> 
     _current, _key = _cache[key], key
 
 
+def translating() -> bool:
+    """Whether a catalogue other than English answers ``_`` now."""
+    return isinstance(_current, gettext.GNUTranslations)
+
+
 def _(message: str) -> str:
     return _current.gettext(message)
 

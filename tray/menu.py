@@ -54,6 +54,23 @@ OPEN_PROJECT = "open_claude_in"      # arg: a pinned project folder
 QUIT = "quit"
 
 
+def _failure_kind(error_type: str | None) -> str:
+    """A failed request's kind (its Anthropic error type), in the tray's language."""
+    if error_type == "authentication_error":
+        return _("the provider did not accept the key")
+    if error_type == "permission_error":
+        return _("the provider refused access")
+    if error_type == "rate_limit_error":
+        return _("the provider's rate limit was reached")
+    if error_type == "overloaded_error":
+        return _("the provider is overloaded")
+    if error_type == "not_found_error":
+        return _("the provider does not know that model or address")
+    if error_type in ("invalid_request_error", "request_too_large"):
+        return _("the provider refused the request")
+    return _("the provider or the connection had a problem")
+
+
 def status_lines(state: AppState) -> list[str]:
     """The first line says what matters most; a second one may explain."""
     i18n.use(state.language)
@@ -78,7 +95,10 @@ def status_lines(state: AppState) -> list[str]:
     if state.missing_keys:
         return [_("No key for {names}").format(names=", ".join(state.missing_keys))]
     if state.last_error:
-        return [_("Last request failed: {error}").format(error=_short(state.last_error))]
+        # The error's own words are English (clients read them): in another
+        # language the tray says what kind of failure it was instead.
+        error = _failure_kind(state.last_error_type) if i18n.translating() else _short(state.last_error)
+        return [_("Last request failed: {error}").format(error=error)]
     if state.key_status:
         return [_short(state.key_status)]
     if state.phase == "starting":

@@ -50,6 +50,7 @@ class AppState:
     keyring_problem: str | None = None  # plain words, from SecretStore.problem()
     missing_keys: tuple[str, ...] = ()  # display names of active providers without a key
     last_error: str | None = None       # the last failed request, in plain words
+    last_error_type: str | None = None  # its Anthropic error type (the tray words it by kind)
     key_status: str | None = None       # "OpenAI: key 'work' rate limited, using 'personal'"
     crash: str | None = None            # an unhandled exception somewhere
     access_key_ok: bool = True          # the local key can be read (for the Claude Code items)
@@ -154,6 +155,7 @@ def collect(gateway: Any, base: AppState, *, claude_connected: Callable[[], bool
         keyring_problem=_words(problem),
         missing_keys=missing_keys(config, secrets) if problem is None else (),
         last_error=getattr(gateway, "last_error", None),
+        last_error_type=getattr(gateway, "last_error_type", None),
         key_status=_words(getattr(gateway, "key_status", None)),
         access_key_ok=access_ok,
         claude_connected=_safe(claude_connected, False),

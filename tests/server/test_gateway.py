@@ -206,3 +206,14 @@ def test_a_failed_save_after_a_hand_edit_still_tells_of_the_edit(tmp_path):
     with pytest.raises(NotFound):
         gw.switch_route("nowhere")
     assert heard == ["config"] and "three" in gw.config.routes
+
+
+def test_the_last_failure_keeps_its_type_for_the_tray(tmp_path) -> None:
+    """The tray words a failure by its kind in another language (tray/menu.py)."""
+    from server.errors import AuthenticationFailed
+
+    gw = gateway_on_disk(tmp_path)
+    gw.note_failure(AuthenticationFailed("OpenAI did not accept the API key"))
+    assert (gw.last_error, gw.last_error_type) == ("OpenAI did not accept the API key", "authentication_error")
+    gw.note_success()
+    assert gw.last_error is None and gw.last_error_type is None

@@ -278,3 +278,25 @@ def test_menu_model_in_traditional_chinese() -> None:
     for word in ("設定…", "複製 Claude Code 設定", "連接 Claude Code…", "登入時啟動", "開啟記錄資料夾", "結束"):
         assert word in texts
     assert "結束" in menu_texts("en_US.UTF-8", "zh-TW")  # the settings page's choice
+
+
+def test_a_failed_request_in_the_tray_status_line_is_worded_by_kind() -> None:
+    """The error's own message is English (clients read it): in Chinese the
+    tray says what kind of failure it was; in English it keeps the message."""
+    from tray.state import AppState, RouteItem
+
+    failed = dict(phase="running", has_providers=True, routes=(RouteItem("main", "日常"),), active_route="main",
+                  last_error="OpenAI did not accept the API key (HTTP 401)", last_error_type="authentication_error")
+    try:
+        i18n.use("zh-CN")
+        assert menu.status_lines(AppState(**failed, language="zh-CN")) == ["上一个请求失败：提供商不接受这个密钥"]
+        line = menu.status_lines(AppState(**{**failed, "last_error_type": None}, language="zh-CN"))[0]
+        assert line == "上一个请求失败：提供商或网络连接出了问题" and not re.search(r"[A-Za-z]{3,}", line)
+        i18n.use("zh-TW")
+        assert menu.status_lines(AppState(**failed, language="zh-TW")) == ["上一個請求失敗：供應商不接受這個金鑰"]
+        i18n.use("en")
+        assert menu.status_lines(AppState(**failed, language="en")) == [
+            "Last request failed: OpenAI did not accept the API key (HTTP 401)"]
+    finally:
+        i18n.use(None)
+
