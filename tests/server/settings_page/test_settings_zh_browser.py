@@ -262,11 +262,11 @@ def test_check_with_claude_code_in_chinese(make_server, upstream, zh_page):
     # The model's own answer, its tool's argument names and the provider's refusal are shown as they came.
     text = shown_text(page)
     assert "Hello there, all fine." in text and "image_url is only supported" in text
+    shot(page, "check")  # as a person sees it, before the quoted English is taken out for the check below
     page.evaluate("""() => { for (const p of document.querySelectorAll('li[data-check] p'))
         p.textContent = p.textContent.replace(/'Hello there, all fine.'/, '').replace("['file_path']", '')
           .replace(/：.*image_url.*$/, ''); }""")
     assert_no_english(page, words)
-    shot(page, "check")
 
     # A provider whose key is not saved: the problem by its code, not the server's English.
     dialog.get_by_role("button", name="关闭").click()
