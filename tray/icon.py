@@ -186,8 +186,12 @@ class TrayIcon:
         self.caps = caps_of(pystray.Icon)
         self._on_action = on_action
         self._state = state or AppState()
-        image = icons.render(menu.icon_state(self._state) if state else "working")
-        self.icon = pystray.Icon("switchboard", image, "Switchboard", menu=self._menu_for(self._state))
+        # The image starts as "working" and the first update always draws the
+        # real one: the xorg backend showed no icon at all when the first image
+        # was already the final one (tests/tray/test_tray_xorg_fallback.py, 3 in 10).
+        self._drawn = False
+        self.icon = pystray.Icon("switchboard", icons.render("working"), "Switchboard",
+                                 menu=self._menu_for(self._state))
         if backend == "xorg":
             _xorg_listen_for_clicks(self.icon)
 
@@ -199,7 +203,8 @@ class TrayIcon:
 
     def update(self, state: AppState) -> None:
         previous, self._state = self._state, state
-        if menu.icon_state(previous) != menu.icon_state(state) or previous == AppState():
+        if menu.icon_state(previous) != menu.icon_state(state) or not self._drawn:
+            self._drawn = True
             self.icon.icon = icons.render(menu.icon_state(state))
         self.icon.title = self._text(menu.tooltip(state))
         self.icon.menu = self._menu_for(state)  # the setter rebuilds the native menu
