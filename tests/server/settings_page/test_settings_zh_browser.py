@@ -374,24 +374,12 @@ def test_an_error_without_a_code_is_not_the_servers_english(make_server, zh_page
 
 def test_why_a_session_stays_on_a_fallback_in_chinese(make_server, upstream, zh_page):
     """The pin's reason (server/session_pins.py) is a sentence the Activity screen words."""
-    from tests.server.settings_page.conftest import PROVIDER_KEY, openai_provider
-    from tests.server.settings_page.test_settings_pins import COMPLETION
+    from tests.server.settings_page.test_settings_pins import pinned_session_server
     from tests.support.fake_upstream import FakeUpstream
 
     backup = FakeUpstream()
     try:
-        server = make_server({
-            "providers": {"up": {**openai_provider(upstream.url), "name": "Main"},
-                          "spare": {**openai_provider(backup.url), "name": "Spare"}},
-            "routes": {"r1": {"name": "日常", "default": "up/m1", "fallback": "spare/m9"}}, "active_route": "r1"})
-        server.secrets.set("up", PROVIDER_KEY)
-        server.secrets.set("spare", PROVIDER_KEY)
-        upstream.default = json_script({"error": {"message": "overloaded"}}, status=529, headers={"retry-after": "0"})
-        backup.default = json_script(COMPLETION)
-        r = server.post("/v1/messages", {"model": "claude-sonnet-4-5", "max_tokens": 5,
-                                         "messages": [{"role": "user", "content": "hi"}]},
-                        headers={"x-claude-code-session-id": "5e1f77aa-0000-4000"})
-        assert r.status_code == 200 and r.headers["x-switchboard-target"] == "spare/m9"
+        server = pinned_session_server(make_server, upstream, backup, main="Main", route="日常")
         page = zh_page(server)
         page.locator("#nav").get_by_role("link", name="活动", exact=True).click()
         expect(page.locator("#pinned-sessions")).to_contain_text("up/m1 失败（529 overloaded_error）；由 spare/m9 回答")
