@@ -12,8 +12,11 @@ in its language, the tray ``_(template)`` through gettext (tray/locale);
 logs, the CLI and API clients read ``text``, English on purpose.
 
 Each module keeps its sentences in one :class:`Words` table, code ->
-English; tests/server/settings_page/test_catalogues.py checks that the
-page's English catalogue has every code with the same words.
+English. Those tables are the page's English for these codes too: the page
+loads them as ``/settings/static/server-words.js`` (:func:`page_english`),
+so the English is written once; the translations live in the page's
+catalogues (strings-zh-CN.js …), checked against it by
+tests/server/settings_page/test_catalogues.py.
 """
 from __future__ import annotations
 
@@ -103,3 +106,9 @@ class Telling(Exception):
     def __init__(self, said: Said | str) -> None:
         super().__init__(str(said))
         self.said = said if isinstance(said, Said) else None
+
+
+def page_english() -> dict[str, str]:
+    """code -> English of every sentence the settings page words (the tables
+    of the modules imported so far: the app imports them all)."""
+    return {code: words for table in TABLES if "page" in table.shown_by for code, words in table.items()}

@@ -11,15 +11,19 @@ request's body is never read; its connection is closed instead.
 """
 from __future__ import annotations
 
+import functools
+
 import orjson
 from quart import Response, redirect, request
 
+from server import said
 from server.errors import NotFound
 from server.routes.common import gateway
 from server.settings_page import auth
 from server.settings_page.common import STATIC, bp, json_response, page, request_port
 
-PUBLIC_ENDPOINTS = {"settings_page.login", "settings_page.static_file", "settings_page.signed_out_page"}
+PUBLIC_ENDPOINTS = {"settings_page.login", "settings_page.static_file", "settings_page.server_words",
+                    "settings_page.signed_out_page"}
 # Browser navigations (HTML): without a session they get the signed-out page.
 PAGE_ENDPOINTS = {"settings_page.root", "settings_page.index", "settings_page.other_page"}
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -152,6 +156,27 @@ async def logout() -> Response:
     response = json_response({"ok": True})
     response.delete_cookie(auth.cookie_name(port), path="/settings")
     return response
+
+
+@bp.get("/settings/static/server-words.js")
+async def server_words() -> Response:
+    return Response(_served_words(), content_type="text/javascript; charset=utf-8")
+
+
+def server_words_js(words: dict[str, str]) -> bytes:
+    """The English of the sentences the server words (server/said.py) as a
+    block of the page's English catalogue: written once, on the server; the
+    translations are in the page's own catalogues (strings-zh-CN.js …)."""
+    return (b"// Made by the server from server/said.py's tables: the page's English for its sentences.\n"
+            b"(function () {\n"
+            b"  const all = window.SWITCHBOARD_STRINGS = window.SWITCHBOARD_STRINGS || { en: {} };\n"
+            b"  all.en = Object.assign(" + orjson.dumps(words) + b", all.en);\n"
+            b"})();\n")
+
+
+@functools.cache
+def _served_words() -> bytes:
+    return server_words_js(said.page_english())  # on first use: the app has imported every table
 
 
 @bp.get("/settings/static/<name>")

@@ -9,6 +9,7 @@ import json
 import re
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -26,13 +27,32 @@ global.document = { querySelectorAll: () => [] };
 for (const f of process.argv.slice(1)) require(f);
 process.stdout.write(JSON.stringify(window.SWITCHBOARD_STRINGS));
 """
-FILES = ["strings.js", "strings-zh-CN.js", "strings-zh-TW.js", "usage-strings.js"]
+FILES = ["strings.js", "server-words.js", "strings-zh-CN.js", "strings-zh-TW.js", "usage-strings.js"]
+STATIC_FILES = [f for f in FILES if f != "server-words.js"]  # the files in static/; server-words.js is made
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
+# The modules whose sentences the server words itself (server/said.py).
+SAID_MODULES = ["server.check.run", "server.usage.service", "server.claude_code", "server.importers.plan",
+                "server.import_words", "server.settings_page.import_api", "server.project_pins", "server.session_pins",
+                "server.secrets"]
+
+
+def server_words() -> dict[str, str]:
+    from server import said
+
+    for name in SAID_MODULES:
+        importlib.import_module(name)
+    return said.page_english()
 
 
 def load(static: Path = STATIC, files: list[str] = FILES) -> dict[str, dict[str, Any]]:
-    out = subprocess.run([NODE, "-e", LOADER, *[str(static / f) for f in files]],
-                         capture_output=True, text=True, timeout=60, check=True)
+    """The catalogues as the page has them; ``server-words.js`` is made by
+    the server (settings_page/pages.py), as the page loads it."""
+    from server.settings_page.pages import server_words_js
+
+    made = Path(tempfile.mkdtemp()) / "server-words.js"
+    made.write_bytes(server_words_js(server_words()))
+    paths = [str(made if f == "server-words.js" else static / f) for f in files]
+    out = subprocess.run([NODE, "-e", LOADER, *paths], capture_output=True, text=True, timeout=60, check=True)
     return json.loads(out.stdout)
 
 
@@ -119,7 +139,7 @@ def test_english_plurals_where_counts_are_shown() -> None:
 
 def test_the_check_catches_each_kind_of_mistake(tmp_path: Path) -> None:
     """The check fails for a missing key, an extra key and a broken placeholder."""
-    for name in FILES:
+    for name in STATIC_FILES:
         (tmp_path / name).write_text((STATIC / name).read_text(encoding="utf-8"), encoding="utf-8")
     zh = tmp_path / "strings-zh-CN.js"
     text = zh.read_text(encoding="utf-8")
@@ -134,24 +154,18 @@ def test_the_check_catches_each_kind_of_mistake(tmp_path: Path) -> None:
     assert any(p.startswith("zh-CN: status.active placeholders") for p in problems)
 
 
-# The modules whose sentences the server words itself (server/said.py).
-SAID_MODULES = ["server.check.run", "server.usage.service", "server.claude_code", "server.importers.plan",
-                "server.import_words", "server.settings_page.import_api", "server.project_pins", "server.session_pins",
-                "server.secrets"]
-
-
-def test_every_sentence_the_server_words_is_in_the_catalogue() -> None:
-    """Each code the server sends has a catalogue key (so zh-CN has it too,
-    by the check above) with the server's own English words."""
-    from server import said
-
-    for name in SAID_MODULES:
-        importlib.import_module(name)
-    en = load()["en"]
-    codes = {code: english for table in said.TABLES if "page" in table.shown_by for code, english in table.items()}
+def test_every_sentence_the_server_words_has_its_english_once() -> None:
+    """The page's English for the server's sentences is the server's own
+    (server-words.js, made from server/said.py's tables); the hand-written
+    English catalogues never copy it, so the two cannot drift. The Chinese
+    catalogues have every code (by the parity check above)."""
+    codes = server_words()
     assert len(codes) > 50
-    assert sorted(c for c in codes if c not in en) == []
-    assert sorted(c for c in codes if c in en and en[c] != codes[c]) == []
+    en = load()["en"]
+    assert sorted(c for c in codes if en.get(c) != codes[c]) == []
+    for name in ("strings.js", "usage-strings.js"):
+        text = (STATIC / name).read_text(encoding="utf-8")
+        assert sorted(c for c in codes if f'"{c}"' in text) == [], name
 
 
 ERROR_CODE = re.compile(r"""(?:BadInput|page_error)\(\s*["']([a-z_]+)["']|["']code["']:\s*["']([a-z_]+)["']""")
@@ -165,3 +179,19 @@ def test_every_error_code_the_server_sends_is_in_the_catalogue() -> None:
     assert {"config_changed", "key_needed", "import_failed"} <= codes
     en = load()["en"]
     assert sorted(c for c in codes if "error." + c not in en) == []
+
+
+def test_the_page_loads_the_servers_words_before_its_code(make_server) -> None:
+    """A running Switchboard serves server-words.js (public, like the other
+    static files: English templates, nothing secret) with every sentence,
+    and the page loads it after strings.js and before core.js."""
+    import httpx
+
+    server = make_server({})
+    r = httpx.get(server.url + "/settings/static/server-words.js", trust_env=False)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/javascript")
+    for code, words in server_words().items():
+        assert json.dumps(code) in r.text, code
+    html = (STATIC / "index.html").read_text(encoding="utf-8")
+    order = [html.index(f'src="static/{f}"') for f in ("strings.js", "server-words.js", "core.js")]
+    assert order == sorted(order)

@@ -20,7 +20,7 @@ from typing import Any, Iterator
 import pytest
 
 from tests.server.settings_page.conftest import PROVIDER_KEY, SCREENSHOTS, open_settings
-from tests.server.settings_page.test_catalogues import FILES, STATIC, forms, load
+from tests.server.settings_page.test_catalogues import STATIC, STATIC_FILES, forms, load
 from tests.server.settings_page.test_settings_browser import CHROMIUM, OPENAI_STREAM, messages
 from tests.support.fake_upstream import json_script, sse_file_script
 
@@ -205,7 +205,7 @@ def test_a_bad_language_is_refused(make_server, signed_in):
 
 def test_a_partial_catalogue_falls_back_to_english_word_by_word(tmp_path: Path) -> None:
     """core.js's t(): a key the language lacks reads English, never the key."""
-    for name in FILES + ["core.js"]:
+    for name in STATIC_FILES + ["core.js"]:
         (tmp_path / name).write_text((STATIC / name).read_text(encoding="utf-8"), encoding="utf-8")
     script = r"""
     global.window = {}; global.navigator = { languages: ["zh-CN"] };

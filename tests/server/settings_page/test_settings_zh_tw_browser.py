@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests.server.settings_page.conftest import SCREENSHOTS
-from tests.server.settings_page.test_catalogues import FILES, SIMPLIFIED_ONLY, STATIC
+from tests.server.settings_page.test_catalogues import SIMPLIFIED_ONLY, STATIC, STATIC_FILES
 from tests.server.settings_page.test_settings_browser import CHROMIUM
 from tests.server.settings_page.test_settings_zh_browser import (  # noqa: F401  (fixture)
     assert_no_english, english_ui_words, expect, shown_text, zh_page)
@@ -82,7 +82,7 @@ def test_traditional_chinese_from_the_menu_and_the_browser(make_server, zh_page)
 
 def test_a_partial_traditional_catalogue_falls_back_to_english(tmp_path: Path) -> None:
     """core.js's t(): a key zh-TW lacks reads English, never the key and never Simplified."""
-    for name in FILES + ["core.js"]:
+    for name in STATIC_FILES + ["core.js"]:
         (tmp_path / name).write_text((STATIC / name).read_text(encoding="utf-8"), encoding="utf-8")
     script = r"""
     global.window = {}; global.navigator = { languages: ["zh-TW"] };
