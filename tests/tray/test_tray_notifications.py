@@ -33,6 +33,7 @@ def failing_notification_service(root: Path) -> Path:
 def docked_icons() -> list[str]:
     """Windows embedded in the tray (trayer's children with the XEmbed info)."""
     from Xlib import display
+    from Xlib.error import XError
 
     d = display.Display()
     try:
@@ -40,7 +41,11 @@ def docked_icons() -> list[str]:
         found: list[str] = []
 
         def walk(window) -> None:  # type: ignore[no-untyped-def]
-            for child in window.query_tree().children:
+            try:
+                children = window.query_tree().children
+            except XError:  # the window went away while we looked (trayer re-packs its icons)
+                return
+            for child in children:
                 try:
                     if child.get_full_property(atom, 0) is not None:
                         found.append(hex(child.id))
