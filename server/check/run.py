@@ -180,6 +180,11 @@ def _png(rgb: tuple[int, int, int] = (220, 30, 30), size: int = 16) -> str:
 IMAGE = {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": _png()}}
 
 
+def quoted(text: str) -> str:
+    """The model's own words as a person reads a quote (not Python's repr)."""
+    return f"\u201c{' '.join(text.split())}\u201d"
+
+
 def user(text: str) -> dict[str, Any]:
     return {"role": "user", "content": [{"type": "text", "text": shapes.REMINDER}, {"type": "text", "text": text}]}
 
@@ -319,7 +324,7 @@ class Checker:
         if usage.get("input_tokens"):
             self.first_usage = (tokens.count_request(b), int(usage["input_tokens"]))
         if text.strip():
-            card.status, card.explanation = PASS, WHY("check.why.answered", answer=repr(text.strip()[:80]))
+            card.status, card.explanation = PASS, WHY("check.why.answered", answer=quoted(text.strip()[:80]))
         else:
             card.status, card.explanation = FAIL, WHY("check.why.no_text")
             card.advice = TODO("check.todo.empty_answers")
@@ -350,7 +355,7 @@ class Checker:
             card.advice = advice_for("tool_call")
             return
         card.status = PASS
-        card.explanation = WHY("check.why.tool_call_ok", tool=call["name"], arguments=str(sorted(call["input"])))
+        card.explanation = WHY("check.why.tool_call_ok", tool=call["name"], arguments=", ".join(sorted(call["input"])))
 
     # 3. two parallel tool calls
     async def check_parallel_tools(self, card: Card) -> None:

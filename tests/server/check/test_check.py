@@ -141,6 +141,10 @@ def test_a_healthy_model_passes_and_the_result_is_kept(home):
     assert statuses(result) == HEALTHY, result
     assert code == 0
     assert cards(result)["thinking"]["explanation"].startswith("Skipped: the model answered without thinking")
+    # plain words for a person: the argument names as a list, the answer in quotes (not Python's repr)
+    assert cards(result)["tool_call"]["explanation"] == "Called Read with file_path, then answered after the result."
+    answered = cards(result)["stream"]["explanation"]
+    assert answered.startswith("Answered: \u201c") and answered.endswith("\u201d") and "'" not in answered[:12]
     # the estimate came first and was kept to
     assert 0 < result["used_tokens"]["total"] <= result["estimate_tokens"]
     kept = json.loads((home / "checks.json").read_text())["fake/model-x"]
