@@ -50,7 +50,7 @@
         setup.found = null;
         await refresh();
         box.replaceChildren(h("h2", { id: "import-done", text: t("import.doneTitle") }),
-          h("ul", { class: "import-report" }, (r.said_lines || r.lines).map((line) => h("li", { text: SB.said(line, line.code ? undefined : line.text || line) }))),
+          importReport(r.said_lines || r.lines),
           h("button", { type: "button", class: "primary", id: "import-continue", text: t("common.continue"),
             onclick: () => { setup.step = 3; renderSetup(); focusMain(); } }));
         card.replaceChildren(box);
@@ -61,6 +61,29 @@
       h("div", { class: "row" }, bring, h("button", { type: "button", class: "link", id: "import-no", text: t("import.no"),
         onclick: () => { setup.found = null; box.remove(); } })), result);
     card.prepend(box);
+  }
+  // What came in first; what was left behind (and why) folded under it, each
+  // under the app it came from.
+  const LEFT = /^import\.(left|note|ccr2)\.|^import\.line\.keptYours$/;
+  function importReport(lines) {
+    const brought = [], left = [];
+    let from = null, fromShown = false;
+    for (const line of lines) {
+      const code = line.code || "";
+      const li = h("li", { text: SB.said(line, code ? undefined : line.text || line) });
+      if (code.startsWith("import.line.from")) {
+        li.className = "from";
+        brought.push(li);
+        from = line; fromShown = false;
+      } else if (LEFT.test(code)) {
+        if (from && !fromShown) { left.push(h("li", { class: "from", text: SB.said(from) })); fromShown = true; }
+        left.push(li);
+      } else brought.push(li);
+    }
+    const count = left.filter((li) => li.className !== "from").length;
+    return h("div", { class: "import-report" }, h("ul", null, brought),
+      count ? h("details", { class: "import-left" }, h("summary", { text: t("import.leftTitle", { count }) }),
+        h("ul", null, left)) : null);
   }
   function setupChoose(card) {
     importOffer(card);

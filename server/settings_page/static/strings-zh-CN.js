@@ -665,6 +665,7 @@
     "import.error.noFreeId": "找不到可用于“{name}”的提供商 ID",
     "import.working": "正在导入… 密钥会存入电脑的密码存储。",
     "import.doneTitle": "已导入",
+    "import.leftTitle": "有 {count} 项没有导入：查看原因",
     "import.setupButton": "导入配置",
     "import.setupDone": "配置已导入。",
     "import.needsKeys": "配置已导入。请添加以下提供商的密钥：{names}",

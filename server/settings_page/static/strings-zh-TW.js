@@ -666,6 +666,7 @@
     "import.error.noFreeId": "找不到可用於「{name}」的供應商 ID",
     "import.working": "正在匯入… 金鑰會存入電腦的密碼儲存區。",
     "import.doneTitle": "已匯入",
+    "import.leftTitle": "有 {count} 項沒有匯入：查看原因",
     "import.setupButton": "匯入設定",
     "import.setupDone": "設定已匯入。",
     "import.needsKeys": "設定已匯入。請新增以下供應商的金鑰：{names}",

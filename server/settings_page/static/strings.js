@@ -458,6 +458,7 @@ window.SWITCHBOARD_STRINGS = {
     "import.no": "No, thanks",
     "import.working": "Bringing them in… keys go to your computer's password store.",
     "import.doneTitle": "Brought in",
+    "import.leftTitle": { "one": "{count} thing was left behind: see why", "other": "{count} things were left behind: see why" },
     "import.setupButton": "Import setup",
     "import.setupDone": "Setup imported.",
     "import.needsKeys": "Setup imported. Add the keys of: {names}",

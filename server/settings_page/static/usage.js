@@ -119,7 +119,7 @@
     const rows = groups.map((g) => h("tr", null,
       h("th", { scope: "row", text: name(g) }),
       keys.map((k) => h("td", { class: "num", "data-col": k, text: CELLS[k](g) }))));
-    return h("section", { "aria-label": t(captionKey) }, h("h2", { text: t(captionKey) }),
+    return h("section", { class: "card", "aria-label": t(captionKey) }, h("h2", { text: t(captionKey) }),
       h("div", { class: "table-wrap" }, h("table", { class: "activity", id },
         h("caption", { class: "visually-hidden", text: t(captionKey) }),
         h("thead", null, h("tr", null, h("th", { scope: "col", text: t("usage.col." + firstKey) }),
@@ -255,7 +255,8 @@
     let prices = null;
     try { prices = await pricesView(); } catch (e) { prices = h("p", { class: "banner", text: e.message }); }
     if (SB.view !== "usage") return;
-    main().replaceChildren(head("usage.title", "usage.intro", periodButtons()), ...notes, ...body, prices, budgetView(data));
+    main().replaceChildren(head("usage.title", "usage.intro", periodButtons()), ...notes,
+      h("div", { class: "stack usage" }, ...body, prices, budgetView(data)));
   }
 
   Object.assign(SB, { renderUsage: render });

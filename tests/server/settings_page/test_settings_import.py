@@ -39,7 +39,19 @@ def test_first_run_offers_to_bring_in_the_found_settings(make_server, new_page, 
     expect(report).to_contain_text(f"Added provider 'DeepSeek {TAG}'")
     expect(report).to_contain_text(f"Left behind: provider 'Responses {TAG}': it uses the OpenAI Responses API")
     expect(report).to_contain_text("Left behind: routing rule 'Big prompts to Gemini'")
+    # What came in reads first; what was left behind is folded under a count, each under its app.
+    responses = report.locator("li", has_text=f"Left behind: provider 'Responses {TAG}'")
+    expect(responses).to_be_hidden()
+    left = report.locator(".import-left > ul > li:not(.from)")
+    summary = report.locator(".import-left summary")
+    expect(summary).to_have_text(f"{left.count()} things were left behind: see why")
+    assert left.count() > 5
+    assert report.locator(".import-left li.from").all_text_contents()[0].startswith("From claude-code-router 3 (")
+    assert not [x for x in report.locator(":scope > ul > li").all_inner_texts() if x.startswith("Left behind")]
     shot(page, "import-done")
+    summary.click()
+    expect(responses).to_be_visible()
+    shot(page, "import-done-left")
     data = json.loads(server.settings.config_path.read_text())
     assert f"DeepSeek-{TAG}" in data["providers"] and f"Zhipu-GLM-{TAG}" in data["providers"]
     assert data["active_route"] == "ccr-Everyday"

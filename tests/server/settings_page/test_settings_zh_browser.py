@@ -264,7 +264,7 @@ def test_check_with_claude_code_in_chinese(make_server, upstream, zh_page):
     assert "Hello there, all fine." in text and "image_url is only supported" in text
     shot(page, "check")  # as a person sees it, before the quoted English is taken out for the check below
     page.evaluate("""() => { for (const p of document.querySelectorAll('li[data-check] p'))
-        p.textContent = p.textContent.replace(/'Hello there, all fine.'/, '').replace("['file_path']", '')
+        p.textContent = p.textContent.replace(/“Hello there, all fine.”/, '').replace('file_path', '')
           .replace(/：.*image_url.*$/, ''); }""")
     assert_no_english(page, words)
 
@@ -326,7 +326,7 @@ def test_the_import_report_in_chinese(make_server, zh_page, tmp_path: Path) -> N
     # What was left behind, and why, reads Chinese too (the names are the other apps' own).
     expect(report).to_contain_text(f"未导入：提供商“Codex {TAG}”：它使用 OpenAI Responses API，Switchboard 目前还不支持")
     expect(report).to_contain_text(f"未导入：提供商“DeepSeek {TAG}”的转换器“tooluse”：Switchboard 按 Claude Code 发送的原样传递")
-    lines = report.locator("li").all_inner_texts()
+    lines = report.locator("li").all_text_contents()  # also the folded "left behind" lines
     for prefix in ("From ", "Added ", "Updated ", "Route ", "Needs a key", "Left behind", "Note:"):
         assert not [line for line in lines if line.startswith(prefix)], lines
     # The route the import names itself is named in the page's language.
@@ -403,7 +403,7 @@ def test_a_claude_code_router_2_import_report_in_chinese(make_server, zh_page, t
     expect(report).to_contain_text("来自 claude-code-router 2（")
     expect(report).to_contain_text("已添加提供商“deepseek”（openai，预设 deepseek，https://api.deepseek.com，2 个模型，密钥在系统密钥环中）")
     expect(report).to_contain_text("未转换：转换器“tooluse”（用于 deepseek: deepseek-chat）：Switchboard 按 Claude Code 发送的原样传递")
-    lines = report.locator("li").all_inner_texts()
+    lines = report.locator("li").all_text_contents()  # also the folded "left behind" lines
     assert len(lines) > 5 and all(re.search(r"[\u4e00-\u9fff]", line) for line in lines), lines
     for prefix in ("From ", "Added ", "Updated ", "Route ", "Not converted", "Note:"):
         assert not [line for line in lines if line.startswith(prefix)], lines
