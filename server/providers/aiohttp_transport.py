@@ -68,6 +68,15 @@ class AioResponse:
     async def aread(self) -> bytes:
         return b"".join([chunk async for chunk in _chunks(self._response)])
 
+    def read_if_complete(self) -> bytes | None:
+        """The whole body if it has all arrived already (a small answer comes
+        with its headers), without waiting: no reader task, no timer (issue
+        22: ~7 % of a small request). ``None`` while any of it is still to come."""
+        content = self._response.content
+        if not content.is_eof() or content.exception() is not None:
+            return None
+        return content.read_nowait()
+
     async def aclose(self) -> None:
         await _release(self._response)
 

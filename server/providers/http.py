@@ -126,6 +126,14 @@ async def read_body(response: httpx.Response, provider: str, idle: float | None 
     """The whole (2xx) body: at most ``limit`` bytes (``MAX_ANSWER_BYTES``),
     and no more than ``idle`` seconds of silence between reads."""
     cap = MAX_ANSWER_BYTES if limit is None else limit
+    arrived = getattr(response, "read_if_complete", None)  # aiohttp: a small answer comes with its headers
+    if arrived is not None:
+        whole = arrived()
+        if whole is not None:
+            await response.aclose()
+            if len(whole) > cap:
+                raise _too_large(provider, cap)
+            return whole
     parts: list[bytes] = []
     size = 0
 
@@ -141,13 +149,16 @@ async def read_body(response: httpx.Response, provider: str, idle: float | None 
             async for chunk in body:
                 size += len(chunk)  # type: ignore[arg-type]
                 if size > cap:
-                    raise AnswerTooLarge(
-                        f"{provider}: the answer is larger than {cap // (1024 * 1024)} MB; "
-                        f"Switchboard stopped reading it. Ask for a shorter answer")
+                    raise _too_large(provider, cap)
                 parts.append(chunk)  # type: ignore[arg-type]
     finally:
         await response.aclose()
     return b"".join(parts)
+
+
+def _too_large(provider: str, cap: int) -> AnswerTooLarge:
+    return AnswerTooLarge(f"{provider}: the answer is larger than {cap // (1024 * 1024)} MB; "
+                          f"Switchboard stopped reading it. Ask for a shorter answer")
 
 
 def iter_bytes(response: httpx.Response, provider: str, idle: float | None = None,

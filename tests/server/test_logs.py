@@ -96,3 +96,26 @@ def test_a_missing_home_created_for_the_logs_is_private(tmp_path):
             if handler not in before:
                 root.removeHandler(handler)
                 handler.close()
+
+
+def test_a_line_is_formatted_once_and_rotation_counts_its_bytes(file_logging, monkeypatch):
+    """Issue 22: the rotating file formats each record once (it used to
+    format it twice: to count bytes, then to write) and asks no caller,
+    thread or process details, which no format here shows."""
+    folder, path = file_logging
+    handler = next(h for h in logging.getLogger().handlers if isinstance(h, logs._RotatingFile))
+    calls: list[str] = []
+    real = handler.formatter.format
+
+    def counted(record):  # type: ignore[no-untyped-def]
+        calls.append(record.getMessage())
+        return real(record)
+
+    monkeypatch.setattr(handler.formatter, "format", counted)
+    before = handler._bytes
+    logging.getLogger(logs.REQUEST_LOGGER).info("route=%s status=%d", "main", 200)
+    assert calls == ["route=main status=200"]
+    line = path.read_text(encoding="utf-8").splitlines()[-1]
+    assert line.endswith("INFO switchboard.requests route=main status=200")
+    assert handler._bytes - before == len(line) + 1
+    assert logging._srcfile is None and not logging.logThreads and not logging.logProcesses

@@ -122,3 +122,36 @@ def test_an_echoed_key_is_scrubbed_in_any_form(upstream, make_server, echo):
     assert "[redacted]" in message
     for i in range(len(KEY) - 11):
         assert KEY[i:i + 12] not in message, message
+
+
+def test_an_answer_that_arrived_whole_is_read_without_a_reader_task(upstream, monkeypatch):
+    """Issue 22: a small answer that came with its headers is taken as it is;
+    one still arriving goes through timed_body (its idle limit)."""
+    import asyncio
+    import ssl
+
+    from server.providers.aiohttp_transport import AiohttpTransport
+
+    readers: list[int] = []
+    real = http.timed_body
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        readers.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(http, "timed_body", counted)
+
+    async def read(script: Script) -> bytes:
+        upstream.default = script
+        client = AiohttpTransport(ssl_context=ssl.create_default_context(), connect=2, read=5)
+        try:
+            response = await client.post(upstream.url + "/v1/chat/completions", {}, b"{}")
+            await asyncio.sleep(0.3)  # the whole answer is in by now
+            return await http.read_body(response, "Local", idle=2)
+        finally:
+            await client.aclose()
+
+    assert asyncio.run(read(json_script({"ok": True}))) == b'{"ok": true}'
+    assert readers == []
+    whole = asyncio.run(read(Script(parts=[b'{"a": ', b"1}"], delay_between_parts=1.0)))
+    assert whole == b'{"a": 1}' and readers == [1]
