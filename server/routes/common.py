@@ -22,13 +22,27 @@ async def json_body() -> Any:
 
 async def json_body_and_size() -> tuple[Any, int]:
     """The decoded body and its size in bytes (routing estimates tokens from it)."""
-    data = await request.get_data(cache=False, as_text=False)
+    data = await _request_bytes()
     if not data:
         raise InvalidRequest("The request body is empty; send a JSON object")
     try:
         return orjson.loads(data), len(data)
     except orjson.JSONDecodeError as exc:
         raise InvalidRequest(f"The request body is not valid JSON ({exc.args[0] if exc.args else 'parse error'})") from None
+
+
+async def _request_bytes() -> bytes:
+    """The request body. One that has all arrived (a small request comes with
+    its headers) is taken as it is; only one still arriving is waited for
+    under BODY_TIMEOUT (Quart's wait_for: a task and a timer per request,
+    issue 22). Too large raises the same RequestEntityTooLarge either way."""
+    body = request.body
+    complete = getattr(body, "_complete", None)  # Quart's Body: fully received
+    if complete is not None and complete.is_set():
+        data = await body
+        body.clear()
+        return data
+    return await request.get_data(cache=False, as_text=False)
 
 
 async def drain_body() -> bool:
