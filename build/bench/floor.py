@@ -26,7 +26,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -175,25 +174,6 @@ def _request(port: int, model: str, stream: bool, prefix: str) -> bytes:
     return loadgen.build_request(run.HOST, port, "/v1/messages", orjson.dumps(body), headers)
 
 
-async def _wait_ready(port: int, raw: bytes, proc: subprocess.Popen[bytes], timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited ({proc.returncode})")
-        conn = loadgen.Conn(run.HOST, port)
-        try:
-            await conn.open()
-        except OSError:
-            await asyncio.sleep(0.01)
-            continue
-        result = await conn.request(raw, False)
-        conn.close()
-        if result.ok:
-            return
-        await asyncio.sleep(0.01)
-    raise RuntimeError(f"no 200 from 127.0.0.1:{port} within {timeout} s")
-
-
 async def measure(servers: dict[str, tuple[int, int, str]], args: argparse.Namespace) -> dict[str, dict[str, Any]]:
     """servers: name -> (port, pid, model prefix). Interleaved rounds per case."""
     limits: dict[str, Any] = {"requests": 70} if args.smoke else {"duration": args.phase_seconds}
@@ -247,8 +227,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
         started.append(quart)
         gw = run.Gateway(args.python, home, run.write_config(home, mock.port), args.pin)
         started.append(gw)
-        await _wait_ready(relay.port, _request(relay.port, "bench", False, ""), relay.proc)
-        await _wait_ready(quart.port, _request(quart.port, "bench", False, ""), quart.proc)
+        await run.first_200(relay.port, _request(relay.port, "bench", False, ""), relay.proc, 20)
+        await run.first_200(quart.port, _request(quart.port, "bench", False, ""), quart.proc, 20)
         await gw.wait_ready(_request(gw.port, "bench", False, "mock-ant/"))
         servers = {"relay": (relay.port, relay.pid, ""), "quart": (quart.port, quart.pid, ""),
                    "switchboard": (gw.port, gw.pid, "mock-ant/")}

@@ -148,6 +148,27 @@ def write_config(home: Path, mock_port: int, history: bool = True) -> Path:
     return path
 
 
+async def first_200(port: int, raw: bytes, proc: subprocess.Popen[Any], timeout: float,
+                    log_tail: Any = lambda: "") -> None:
+    """Send ``raw`` to 127.0.0.1:``port`` until it answers 200 (or ``proc`` exits)."""
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited ({proc.returncode}):\n{log_tail()}")
+        conn = loadgen.Conn(HOST, port)
+        try:
+            await conn.open()
+        except OSError:
+            await asyncio.sleep(0.005)
+            continue
+        result = await conn.request(raw, False)
+        conn.close()
+        if result.ok:
+            return
+        await asyncio.sleep(0.005)
+    raise RuntimeError(f"127.0.0.1:{port} did not answer 200 within {timeout} s:\n{log_tail()}")
+
+
 class Gateway:
     def __init__(self, python: str, home: Path, config: Path, pin: bool, server_dir: Path = REPO) -> None:
         self.port = free_port()
@@ -165,22 +186,8 @@ class Gateway:
 
     async def wait_ready(self, raw: bytes, timeout: float = 20.0) -> float:
         """Seconds from spawn to the first 200 from /v1/messages."""
-        deadline = time.perf_counter() + timeout
-        while time.perf_counter() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"gateway exited ({self.proc.returncode}):\n{self.log_tail()}")
-            conn = loadgen.Conn(HOST, self.port)
-            try:
-                await conn.open()
-            except OSError:
-                await asyncio.sleep(0.005)
-                continue
-            result = await conn.request(raw, False)
-            conn.close()
-            if result.ok:
-                return time.perf_counter() - self.started
-            await asyncio.sleep(0.005)
-        raise RuntimeError(f"gateway did not answer 200 within {timeout} s:\n{self.log_tail()}")
+        await first_200(self.port, raw, self.proc, timeout, self.log_tail)
+        return time.perf_counter() - self.started
 
     def log_tail(self) -> str:
         try:

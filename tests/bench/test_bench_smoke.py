@@ -8,30 +8,19 @@ machine; the full benchmark runs on demand, outside the test suite.
 """
 from __future__ import annotations
 
-import json
 import math
-import subprocess
-import sys
 from pathlib import Path
 
-import pytest
+from tests.bench.conftest import needs_proc, run_smoke
 
-REPO = Path(__file__).resolve().parents[2]
 SCENARIOS = ["tiny-c1", "tiny-c32", "stream50-c1", "stream50-c32", "paced64", "cc30k-c1", "paced256"]
 
-pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(),
-                                reason="the benchmark reads /proc (Linux)")
+pytestmark = needs_proc
 
 
 def test_bench_smoke(tmp_path: Path) -> None:
-    out = tmp_path / "bench.json"
-    proc = subprocess.run(
-        [sys.executable, str(REPO / "build" / "bench" / "run.py"), "--smoke", "--json-out", str(out)],
-        cwd=REPO, capture_output=True, text=True, timeout=300,
-    )
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    res = json.loads(out.read_text())
-    assert "Targets:" in proc.stdout  # the table was printed
+    stdout, res = run_smoke("run.py", tmp_path / "bench.json")
+    assert "Targets:" in stdout  # the table was printed
 
     expected = [s for s in SCENARIOS if not any(skip.startswith(s + ":") for skip in res["skipped"])]
     assert set(expected) - {"cc30k-c1"} <= set(res["scenarios"]), res["skipped"]
