@@ -70,7 +70,7 @@
         root.append(svg("rect", { x, y, width: barW, height: hgt, fill: colour(c.provider), "data-day": day, "data-provider": c.provider },
           svg("title", null, t("usage.chartBar", { day, provider: providerName(data, c.provider), value: label(value(c)) }))));
       }
-      if (i % step === 0 || i === data.day_list.length - 1) {
+      if ((data.day_list.length - 1 - i) % step === 0) {  // counted back from today: even gaps, today labelled
         const d = new Date(day + "T12:00:00");
         root.append(svg("text", { x: x + barW / 2, y: H - 8, "text-anchor": "middle", "fill-opacity": 0.8 },
           new Intl.DateTimeFormat(LANG, { month: "short", day: "numeric" }).format(d)));

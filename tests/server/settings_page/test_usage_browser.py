@@ -9,6 +9,7 @@ screen); skipped on a tree without it.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import sys
@@ -72,6 +73,15 @@ def test_totals_match_the_cli_for_each_period(browser, seeded):
         assert rects.count() >= 1
         rows = page.locator("#usage-by-provider tbody tr")
         assert rows.count() == len({r["provider"] for r in _groups(days)})
+    # 30 days: the day labels are evenly spaced, never run into each other, and today has one.
+    boxes = page.eval_on_selector_all("#usage-chart svg > text[text-anchor=middle]",
+                                      "els => els.map(e => { const b = e.getBBox(); return [b.x, b.width, e.textContent]; })")
+    assert 3 <= len(boxes) <= 11, boxes
+    assert all(b[0] >= a[0] + a[1] + 4 for a, b in zip(boxes, boxes[1:])), boxes
+    gaps = [(b[0] + b[1] / 2) - (a[0] + a[1] / 2) for a, b in zip(boxes, boxes[1:])]
+    assert max(gaps) - min(gaps) < 1, gaps  # the last one is not squeezed in next to its neighbour
+    today = dt.date.today()
+    assert boxes[-1][2] == f"{today:%b} {today.day}", boxes
     assert page.js_errors == []
     ctx = page.context
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
