@@ -204,7 +204,7 @@
       h("button", { type: "submit", class: "primary", text: t("common.save") }));
     return h("section", { class: "card", id: "usage-budget", "aria-label": t("usage.budget") },
       h("h2", { text: t("usage.budget") }), h("p", { class: "hint", text: t("usage.budgetIntro") }),
-      h("p", { text: t("usage.spent", { today: money(b.spent_today), month: money(b.spent_month) }) }),
+      h("p", { class: "usage-spent", text: t("usage.spent", { today: money(b.spent_today), month: money(b.spent_month) }) }),
       b.reached ? h("p", { class: "status-bad", role: "status", text: SB.said(data.said && data.said.reached, b.reached) }) : null, form);
   }
 
