@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.support.said_tables import every_table
 from tray import i18n, menu
 
 REPO = Path(__file__).resolve().parents[2]
@@ -47,18 +48,8 @@ def msgids(path: Path) -> list[str]:
 
 
 # The server's own sentences the tray shows (server/said.py): their English template is the msgid.
-SAID_MODULES = ["server.usage.service", "server.claude_code", "server.project_pins", "server.key_pool",
-                "server.secrets", "server.exposure"]
-
-
 def server_msgids() -> set[str]:
-    import importlib
-
-    from server import said
-
-    for name in SAID_MODULES:
-        importlib.import_module(name)
-    return {english for table in said.TABLES if "tray" in table.shown_by for english in table.values()
+    return {english for table in every_table() if "tray" in table.shown_by for english in table.values()
             if re.search(r"[A-Za-z]{2,}", PLACEHOLDER.sub("", english))}  # "{error}" alone has no words
 
 

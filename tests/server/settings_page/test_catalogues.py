@@ -4,7 +4,6 @@ well formed. The catalogues are read by running them in node, as the
 browser would (no hand-written JS parser)."""
 from __future__ import annotations
 
-import importlib
 import json
 import re
 import shutil
@@ -14,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.support.said_tables import every_table
 
 STATIC = Path(__file__).resolve().parents[3] / "server" / "settings_page" / "static"
 NODE = shutil.which("node")
@@ -30,17 +31,10 @@ process.stdout.write(JSON.stringify(window.SWITCHBOARD_STRINGS));
 FILES = ["strings.js", "server-words.js", "strings-zh-CN.js", "strings-zh-TW.js", "usage-strings.js"]
 STATIC_FILES = [f for f in FILES if f != "server-words.js"]  # the files in static/; server-words.js is made
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
-# The modules whose sentences the server words itself (server/said.py).
-SAID_MODULES = ["server.check.run", "server.usage.service", "server.claude_code", "server.importers.plan",
-                "server.import_words", "server.settings_page.import_api", "server.project_pins", "server.session_pins",
-                "server.secrets"]
-
-
 def server_words() -> dict[str, str]:
     from server import said
 
-    for name in SAID_MODULES:
-        importlib.import_module(name)
+    every_table()
     return said.page_english()
 
 
@@ -179,6 +173,30 @@ def test_every_error_code_the_server_sends_is_in_the_catalogue() -> None:
     assert {"config_changed", "key_needed", "import_failed"} <= codes
     en = load()["en"]
     assert sorted(c for c in codes if "error." + c not in en) == []
+
+
+def test_the_built_app_has_imported_every_sentence_table() -> None:
+    """server-words.js is made once from the tables imported when it is
+    first asked for; building the app must have imported them all (in a
+    fresh interpreter: this test process imports them for its own checks)."""
+    import os
+    import sys
+    import tempfile as tf
+
+    script = (
+        "import json, server.said as said\n"
+        "from server.app import create_app\n"
+        "from server.settings import Settings\n"
+        "create_app(Settings.from_env())\n"
+        "built = set(said.page_english())\n"
+        "from tests.support.said_tables import every_table\n"
+        "every_table()\n"
+        "print(json.dumps([len(built), sorted(set(said.page_english()) - built)]))\n")
+    env = {**os.environ, "SWITCHBOARD_HOME": tf.mkdtemp()}
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                         check=True, env=env, cwd=STATIC.parents[2])
+    built, missing = json.loads(out.stdout.strip().splitlines()[-1])
+    assert built > 200 and missing == []
 
 
 def test_the_page_loads_the_servers_words_before_its_code(make_server) -> None:
