@@ -86,25 +86,37 @@ def default_store() -> Path:
 
 # -- reading and writing ----------------------------------------------------------
 
+def settings_data(path: Path, raw: bytes | None, error: type[Telling], *, then: str = "connect") -> dict[str, Any]:
+    """A Claude Code settings file's JSON object: ``{}`` when it is missing
+    or blank; ``error`` (ClaudeCodeError, project_pins.ProjectPinError)
+    with FILE_ERRORS' words when it is not one. ``then``: the next step a
+    broken file's sentence names ("connect" again, or "retry")."""
+    if raw is None or not raw.strip():
+        return {}
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        line = getattr(exc, "lineno", None)  # none for bytes that are not UTF-8
+        if line is None:
+            raise error(FILE_ERRORS("fileError.notJsonRetryNoLine", path=str(path))) from None
+        code = "fileError.notJson" if then == "connect" else "fileError.notJsonRetry"
+        raise error(FILE_ERRORS(code, path=str(path), line=str(line))) from None
+    if not isinstance(data, dict):
+        raise error(FILE_ERRORS("fileError.notObject", path=str(path)))
+    env = data.get("env")
+    if env is not None and not isinstance(env, dict):
+        raise error(FILE_ERRORS("fileError.envNotObject", path=str(path)))
+    return data
+
+
 def _read(path: Path) -> dict[str, Any]:
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
         return {}
     except OSError as exc:
         raise ClaudeCodeError(FILE_ERRORS("fileError.cannotRead", path=str(path), reason=exc.strerror)) from None
-    if not text.strip():
-        return {}
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ClaudeCodeError(FILE_ERRORS("fileError.notJson", path=str(path), line=str(exc.lineno))) from None
-    if not isinstance(data, dict):
-        raise ClaudeCodeError(FILE_ERRORS("fileError.notObject", path=str(path)))
-    env = data.get("env")
-    if env is not None and not isinstance(env, dict):
-        raise ClaudeCodeError(FILE_ERRORS("fileError.envNotObject", path=str(path)))
-    return data
+    return settings_data(path, raw, ClaudeCodeError)
 
 
 def read_env(home: Path | None = None) -> dict[str, Any]:

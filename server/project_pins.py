@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from server.claude_code import FILE_ERRORS, restore_keys
+from server.claude_code import FILE_ERRORS, restore_keys, settings_data
 from server.said import Telling, Words
 from server.fileio import atomic_write_bytes, atomic_write_json, ensure_private_dir
 
@@ -91,19 +91,7 @@ def _digest(key: str) -> str:
 
 
 def _parse(path: Path, raw: bytes | None) -> dict[str, Any]:
-    if raw is None or not raw.strip():
-        return {}
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        line = getattr(exc, "lineno", None)
-        raise ProjectPinError(FILE_ERRORS("fileError.notJsonRetry", path=str(path), line=str(line)) if line
-                              else FILE_ERRORS("fileError.notJsonRetryNoLine", path=str(path))) from None
-    if not isinstance(data, dict):
-        raise ProjectPinError(FILE_ERRORS("fileError.notObject", path=str(path)))
-    if "env" in data and not isinstance(data["env"], dict):
-        raise ProjectPinError(FILE_ERRORS("fileError.envNotObject", path=str(path)))
-    return data
+    return settings_data(path, raw, ProjectPinError, then="retry")
 
 
 def _read(path: Path) -> bytes | None:

@@ -80,14 +80,15 @@ def test_existing_env_block_kept_even_when_emptied(tmp_path: Path) -> None:
     assert json.loads(path.read_text()) == {"env": {}, "model": "sonnet"}
 
 
-@pytest.mark.parametrize("text", ["{not json", "[1, 2]", '{"env": "oops"}'])
-def test_a_broken_file_is_never_overwritten(tmp_path: Path, text: str) -> None:
+# The last: saved in Latin-1, not UTF-8 (it raised UnicodeDecodeError, an internal error, before).
+@pytest.mark.parametrize("raw", [b"{not json", b"[1, 2]", b'{"env": "oops"}', b'{"model": "caf\xe9"}'])
+def test_a_broken_file_is_never_overwritten(tmp_path: Path, raw: bytes) -> None:
     path = tmp_path / ".claude" / "settings.json"
     path.parent.mkdir()
-    path.write_text(text)
+    path.write_bytes(raw)
     with pytest.raises(ClaudeCodeError, match="left it unchanged"):
         claude_code.connect(URL, KEY, home=tmp_path, store=tmp_path / 'sb')
-    assert path.read_text() == text
+    assert path.read_bytes() == raw
     assert list(path.parent.iterdir()) == [path]
     assert not (tmp_path / "sb" / "backups").exists()
 
