@@ -32,6 +32,17 @@ def reply(model: str) -> dict:
             "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "ok"}}]}
 
 
+def screenshot_then_quit(path: Path, port: int, secret: str, proc, quit_text: str) -> None:  # type: ignore[no-untyped-def]
+    """Keep a picture of the open menu, then Quit from it: the app ends
+    cleanly (exit 0, port free, no traceback)."""
+    menu_screenshot(path)
+    assert path.is_file() and path.stat().st_size > 1000
+    assert control(port, secret, "click", {"text": quit_text}).status_code == 200
+    assert proc.wait_exit(20) == 0
+    assert port_is_free(port)
+    assert "Traceback" not in proc.stderr
+
+
 def tray_host_running() -> bool:
     from Xlib import display
 
@@ -119,13 +130,7 @@ def test_real_tray_switch_route_screenshot_quit(tmp_path: Path, tray_host, tray_
         assert entries[0]["text"] == f"Running on 127.0.0.1:{port} · Everyday (DeepSeek)"
         assert entries[texts.index("Everyday (DeepSeek)")]["checked"] is True
 
-        menu_screenshot(SCREENSHOT)
-        assert SCREENSHOT.is_file() and SCREENSHOT.stat().st_size > 1000
-
-        assert control(port, secret, "click", {"text": "Quit"}).status_code == 200
-        assert proc.wait_exit(20) == 0
-        assert port_is_free(port)
-        assert "Traceback" not in proc.stderr
+        screenshot_then_quit(SCREENSHOT, port, secret, proc, "Quit")
     finally:
         a.close()
         b.close()

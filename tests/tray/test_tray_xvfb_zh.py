@@ -18,8 +18,8 @@ import pytest
 
 from tests.conftest import gateway_config
 from tests.support.fake_upstream import FakeUpstream, json_script
-from tests.tray.conftest import REPO, free_port, instance_info, menu_screenshot, port_is_free, wait_health, write_config
-from tests.tray.test_tray_xvfb import ask, control, reply, tray_host  # noqa: F401  (fixture)
+from tests.tray.conftest import REPO, free_port, instance_info, wait_health, write_config
+from tests.tray.test_tray_xvfb import ask, control, reply, screenshot_then_quit, tray_host  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.skipif(not os.environ.get("DISPLAY"), reason="needs an X display ($DISPLAY)")
 SCREENSHOT = REPO / "build" / "screenshots" / "tray-menu-zh.png"
@@ -72,12 +72,6 @@ def test_real_tray_menu_in_chinese(tmp_path: Path, tray_host, tray_procs) -> Non
             assert HAN.search(text), text
             assert [w for w in re.findall(r"[A-Za-z]{3,}", text) if w.lower() not in names] == [], text
 
-        menu_screenshot(SCREENSHOT)
-        assert SCREENSHOT.is_file() and SCREENSHOT.stat().st_size > 1000
-
-        assert control(port, secret, "click", {"text": "退出"}).status_code == 200
-        assert proc.wait_exit(20) == 0
-        assert port_is_free(port)
-        assert "Traceback" not in proc.stderr
+        screenshot_then_quit(SCREENSHOT, port, secret, proc, "退出")
     finally:
         up.close()

@@ -307,6 +307,16 @@ def test_a_reached_spending_limit_in_chinese(make_server, upstream, zh_page):
     assert page.js_errors == []
 
 
+def brought_in(make_server, zh_page, home: Path):  # type: ignore[no-untyped-def]
+    """A Chinese first-run page that found the other apps' settings under
+    ``home`` and brought them in: (server, page, the report)."""
+    server = make_server({})
+    server.app.config["IMPORT_HOME"] = str(home)
+    page = zh_page(server)
+    page.locator("#import-bring").click()
+    return server, page, page.locator(".import-report")
+
+
 def test_the_import_report_in_chinese(make_server, zh_page, tmp_path: Path) -> None:
     """The report (server/import_words.py) reads Chinese: where each
     source came from, each provider and route made, the active route, and
@@ -314,11 +324,7 @@ def test_the_import_report_in_chinese(make_server, zh_page, tmp_path: Path) -> N
     from tests.server.settings_page.test_settings_import import TAG, peer_home
 
     home, _, _ = peer_home(tmp_path)
-    server = make_server({})
-    server.app.config["IMPORT_HOME"] = str(home)
-    page = zh_page(server)
-    page.locator("#import-bring").click()
-    report = page.locator(".import-report")
+    server, page, report = brought_in(make_server, zh_page, home)
     expect(report).to_contain_text("来自 claude-code-router 3（")
     expect(report).to_contain_text(f"已添加提供商“DeepSeek {TAG}”，名为“DeepSeek-{TAG}”（openai，")
     expect(report).to_contain_text("个模型，密钥在系统密钥环中）")
@@ -395,11 +401,7 @@ def test_a_claude_code_router_2_import_report_in_chinese(make_server, zh_page, t
     (home / ".claude-code-router").mkdir(parents=True)
     readme = STATIC.parents[2] / "tests" / "fixtures" / "ccr" / "readme-style.json5"
     (home / ".claude-code-router" / "config.json").write_text(readme.read_text(encoding="utf-8"))
-    server = make_server({})
-    server.app.config["IMPORT_HOME"] = str(home)
-    page = zh_page(server)
-    page.locator("#import-bring").click()
-    report = page.locator(".import-report")
+    server, page, report = brought_in(make_server, zh_page, home)
     expect(report).to_contain_text("来自 claude-code-router 2（")
     expect(report).to_contain_text("已添加提供商“deepseek”（openai，预设 deepseek，https://api.deepseek.com，2 个模型，密钥在系统密钥环中）")
     expect(report).to_contain_text("未转换：转换器“tooluse”（用于 deepseek: deepseek-chat）：Switchboard 按 Claude Code 发送的原样传递")
