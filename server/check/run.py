@@ -49,11 +49,9 @@ class Card:
         return TITLES[self.id]
 
     def as_dict(self) -> dict[str, Any]:
-        said = {"title": {"code": "check.card." + self.id, "params": {}}}
-        for name in ("explanation", "advice"):
-            value = getattr(self, name)
-            if value is not None:
-                said[name] = {"code": value.code, "params": dict(value.params)}
+        # The title's code is "check.card." + id (the page builds it itself).
+        said = {name: value.as_json() for name in ("explanation", "advice")
+                if (value := getattr(self, name)) is not None}
         return {"id": self.id, "title": self.title, "status": self.status,
                 "explanation": str(self.explanation or ""), "advice": str(self.advice or ""),
                 "detail": self.detail, "said": said}
