@@ -94,9 +94,17 @@ class Words(dict[str, str]):
         return Said(code, self[code], params)
 
 
-def as_json(line: "Said | str") -> dict[str, Any]:
-    """A report line for the page: a sentence's code and params, or plain text."""
+def as_json(line: "Said | str | None") -> dict[str, Any] | None:
+    """A line for the page: a sentence's code and params, plain text as
+    ``{"text": …}``, nothing as None."""
+    if line is None:
+        return None
     return line.as_json() if isinstance(line, Said) else {"text": str(line)}
+
+
+def text(line: "Said | str | None") -> str | None:
+    """The English of a line (logs, API clients), None for nothing."""
+    return None if line is None else str(line)
 
 
 class Telling(Exception):

@@ -11,7 +11,7 @@ from server.exposure import is_loopback
 from server.gateway import Gateway
 from server.providers.presets import PRESETS, preset
 from server.routes.common import gateway
-from server.said import Said
+from server import said
 from server.secrets import KeyringUnavailable, mask
 from server.settings_page import claude_code, edits, language_api, probe
 from server.settings_page.common import bp, json_response, off_loop
@@ -31,12 +31,6 @@ def key_info(gw: Gateway, pconf: ProviderConfig) -> dict[str, Any]:
             return {"source": "keyring", "set": False, "masked": "", "problem": "keyring"}
         return {"source": "keyring", "set": bool(value), "masked": mask(value)}
     return {"source": "file", "set": True, "masked": mask(ref)}
-
-
-def _keyring_problem(problem: Said | None) -> dict[str, Any]:
-    """Why the keyring cannot be used: the English, and the sentence for the page's language."""
-    return {"keyring_problem": str(problem) if problem else None,
-            "keyring_said": problem.as_json() if problem else None}
 
 
 def preset_rows() -> list[dict[str, Any]]:
@@ -72,6 +66,7 @@ async def state() -> Response:
 
 def state_view(gw: Gateway) -> dict[str, Any]:
     cfg = gw.config
+    keyring_problem = gw.secrets.problem()
     return {
         "providers": [provider_row(gw, p) for p in cfg.providers.values()],
         "routes": route_rows(gw),
@@ -79,7 +74,8 @@ def state_view(gw: Gateway) -> dict[str, Any]:
         "presets": preset_rows(),
         "slots": list(edits.ROUTE_SLOTS),
         "config_error": gw.config_error,
-        **_keyring_problem(gw.secrets.problem()),
+        # Why the keyring cannot be used: the English, and the sentence for the page's language.
+        "keyring_problem": said.text(keyring_problem), "keyring_said": said.as_json(keyring_problem),
         # Listening on an address other computers can reach (server/exposure.py).
         "exposed_host": gw.serving_host if gw.serving_host and not is_loopback(gw.serving_host) else None,
         "claude_code": {"available": claude_code.available()},

@@ -20,7 +20,7 @@ from typing import Any
 from quart import Response, request
 
 from server.routes.common import gateway
-from server.said import Said
+from server import said as sentences
 from server.settings_page import edits
 from server.settings_page.common import bp, json_response, off_loop, read_body, update
 from server.usage import query
@@ -84,23 +84,15 @@ async def usage_view() -> Response:
     problem, line, reached = svc.problem, svc.today_line(), svc.limit_reached()
     data.update(
         provider_names=names, route_names=routes,
-        history=svc.recording, problem=_text(problem), settings_problem=svc.settings_problem,
+        history=svc.recording, problem=sentences.text(problem), settings_problem=svc.settings_problem,
         today_line=line.text,
         budget={"daily": budget.daily, "monthly": budget.monthly, "at_limit": budget.at_limit,
                 "switch_to": budget.switch_to, "spent_today": round(today.cost_usd, 6),
-                "spent_month": round(svc.tracker.month_cost, 6), "reached": _text(reached)},
+                "spent_month": round(svc.tracker.month_cost, 6), "reached": sentences.text(reached)},
         # The same sentences as codes, for the page's language (server/said.py).
-        said={"problem": _json(problem), "today_line": line.as_json(), "reached": _json(reached)},
+        said={"problem": sentences.as_json(problem), "today_line": line.as_json(), "reached": sentences.as_json(reached)},
     )
     return json_response(data)
-
-
-def _text(said: Said | None) -> str | None:
-    return None if said is None else said.text
-
-
-def _json(said: Said | None) -> dict[str, Any] | None:
-    return None if said is None else said.as_json()
 
 
 def _csv(path: Any, days: int) -> str:
