@@ -162,10 +162,11 @@
     location.replace("/settings/signed-out");
   }
   function problemText(r) { return t("problem." + (r.problem || "unknown"), r.params || {}); }
-  // The page's words for the routes an import names itself (server/import_words.py ROUTE_NAMES).
+  // The page's words for the routes an import names itself (server/import_words.py
+  // ROUTE_NAMES, whose codes reach the page through server-words.js).
   function importRouteNames() {
     const names = {};
-    for (const code of ["import.routeName.ccr", "import.routeName.ccswitch"]) names[code] = t(code);
+    for (const code of Object.keys(ALL.en)) if (code.startsWith("import.routeName.")) names[code] = t(code);
     return names;
   }
   // A failed change: its problem, and why (the server's sentence, or an OS error's own words).
